@@ -1,0 +1,46 @@
+# Two commands on a fresh Debian machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast lint bundle demo sysdeps sysdeps-window clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+sysdeps:
+	@scripts/sysdeps.sh
+
+sysdeps-window:
+	@scripts/sysdeps.sh --window
+
+## Start the app on the embedded SQLite database (demo data is created on first run).
+run: sysdeps-window $(STAMP)
+	$(PY) -m scrutiny_app
+
+## The whole suite, offscreen: core, CLI, GUI, migrations and the PyInstaller bundle.
+test: sysdeps $(STAMP)
+	$(VENV)/bin/ruff check .
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+## Everything but the slow bundle build.
+test-fast: sysdeps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## A PyInstaller onedir bundle in dist/scrutiny-app/.
+bundle: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
+
+demo: $(STAMP)
+	$(PY) -m scrutiny_app demo --db demo.db
+
+clean:
+	rm -rf build dist .pytest_cache

@@ -1,0 +1,3 @@
+from scrutiny_app.cli import main
+
+raise SystemExit(main())

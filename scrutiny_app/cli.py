@@ -1,0 +1,359 @@
+"""Command line: ``scrutiny-app`` with no command opens the GUI; the subcommands are headless.
+
+Headless commands never import Qt (a test checks it). A user mistake prints one clear line to
+stderr and exits with code 2; only a bug shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from scrutiny_app import __version__
+from scrutiny_app.errors import UserError
+from scrutiny_app.storage import Database, StorageError
+
+EXIT_USER_ERROR = 2
+# Commands that may start a new database; the others need one that exists.
+CREATES_DATABASE = frozenset({"demo", "new-panel"})
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_demo(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import demo, panels
+
+    if panels.list_panels(db):
+        raise UserError(f"{db.display_name} already holds panels; the demo needs a new database.")
+    ids = demo.create_demo(db)
+    print(f"Demo data written to {db.display_name}")
+    print(f"  OOCD meeting (stalking and harassment): --meeting {ids.oocd_meeting}")
+    print(
+        f"  Police powers meeting (stop and search, January 2019): --meeting {ids.police_powers_meeting}"
+    )
+    return 0
+
+
+def cmd_meetings(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import panels
+
+    data = panels.list_panels(db)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "panel_id": p.id,
+                    "panel": p.name,
+                    "template": p.template.key,
+                    "force": p.force,
+                    "meetings": [
+                        {
+                            "id": m.id,
+                            "uuid": m.uuid,
+                            "date": m.date.isoformat(),
+                            "theme": m.theme,
+                            "status": m.status,
+                            "cases": m.case_count,
+                            "decided": m.decided_count,
+                        }
+                        for m in p.meetings
+                    ],
+                }
+                for p in data
+            ]
+        )
+        return 0
+    if not data:
+        print("No panels yet. Create the demo with: scrutiny-app demo --db FILE")
+    for p in data:
+        print(f"{p.name}  [{p.template.name}; {p.force or 'force not set'}]")
+        if not p.meetings:
+            print("    (no meetings)")
+        for m in p.meetings:
+            print(
+                f"  {m.id:>5}  {m.date.isoformat()}  {m.theme or '(no theme)'}  "
+                f"({m.decided_count}/{m.case_count} decided, {m.status})"
+            )
+    return 0
+
+
+def cmd_new_panel(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import panels
+
+    panel_id = panels.create_panel(
+        db,
+        args.template,
+        args.name,
+        force=args.force,
+        code=args.code,
+        access_mode=args.access,
+        actor=args.actor,
+    )
+    print(f"Panel {panel_id}: {args.name}")
+    return 0
+
+
+def cmd_new_meeting(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import panels
+
+    meeting_id = panels.create_meeting(db, args.panel, args.date, args.theme, actor=args.actor)
+    print(f"Meeting {meeting_id}: {args.date.isoformat()} {args.theme}")
+    return 0
+
+
+def cmd_import(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import importer, panels
+
+    meeting_id = panels.resolve_meeting_id(db, args.meeting)
+    result = importer.import_stop_search(db, meeting_id, args.file, actor=args.actor)
+    print(result.summary)
+    return 0
+
+
+def cmd_sample(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import panels, sampling
+
+    meeting_id = panels.resolve_meeting_id(db, args.meeting)
+    result = sampling.draw_sample(
+        db, meeting_id, args.size, seed=args.seed, replace=args.replace, actor=args.actor
+    )
+    if args.json:
+        _print_json(
+            {
+                "seed": result.seed,
+                "population": result.population_size,
+                "size": result.size,
+                "references": list(result.references),
+                "method_statement": result.method_statement,
+            }
+        )
+        return 0
+    print(result.method_statement)
+    for ref in result.references:
+        print(ref)
+    return 0
+
+
+def cmd_cases(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import cases, panels
+
+    meeting_id = panels.resolve_meeting_id(db, args.meeting)
+    data = cases.meeting_cases(db, meeting_id)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "reference": r.reference,
+                    "date": r.occurred_at,
+                    "summary": r.summary,
+                    "outcome": r.outcome_code,
+                    "judgement": r.outcome_label,
+                    "observations": r.observations,
+                }
+                for r in data.rows
+            ]
+        )
+        return 0
+    for r in data.rows:
+        when = f"{r.occurred_at:%Y-%m-%d}" if r.occurred_at else "          "
+        print(f"{r.reference:<18} {when}  {r.outcome_label or '-':<40} {r.summary}")
+    print(f"{data.decided_count} of {len(data.rows)} decided")
+    return 0
+
+
+def cmd_judge(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import cases, judgements, panels
+
+    meeting_id = panels.resolve_meeting_id(db, args.meeting)
+    data = cases.meeting_cases(db, meeting_id)
+    row = next((r for r in data.rows if r.reference == args.case), None)
+    if row is None:
+        raise UserError(
+            f"No case {args.case!r} in meeting {meeting_id}. "
+            f"List them with: scrutiny-app cases --meeting {meeting_id}"
+        )
+    judgements.record_judgement(
+        db,
+        row.item_id,
+        args.outcome,
+        consensus=args.consensus,
+        observations=args.observations,
+        good_practice=args.good_practice,
+        actor=args.actor,
+    )
+    print(f"{row.reference}: {data.template.label(args.outcome)}")
+    return 0
+
+
+def cmd_recommend(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import panels, recommendations
+
+    meeting_id = panels.resolve_meeting_id(db, args.meeting)
+    panel = panels.panel_of_meeting(db, meeting_id)
+    rec = recommendations.add_recommendation(
+        db,
+        panel.id,
+        args.text,
+        meeting_id=meeting_id,
+        addressed_to=args.to,
+        response_due=args.due,
+        actor=args.actor,
+    )
+    print(f"{rec.reference}: {rec.text}")
+    return 0
+
+
+def cmd_report(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import panels, report
+
+    meeting_id = panels.resolve_meeting_id(db, args.meeting)
+    out = report.build_report(db, meeting_id, args.out)
+    print(f"Report written to {out}")
+    return 0
+
+
+def cmd_tracker(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import tracker
+
+    out = tracker.export_tracker(db, args.out)
+    print(f"Recommendation tracker written to {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scrutiny-app",
+        description="Independent police scrutiny panels: dip-sample cases, record judgements, "
+        "report and track recommendations. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"scrutiny-app {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="FILE",
+        help="database file or URL (default: $SCRUTINY_DB, else scrutiny.db in the user data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Callable[[Database, argparse.Namespace], int], help: str):
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument(
+            "--db", metavar="FILE", default=argparse.SUPPRESS, help="database file or URL"
+        )
+        p.add_argument("--actor", default="cli", help=argparse.SUPPRESS)
+        p.set_defaults(func=func)
+        return p
+
+    add("demo", cmd_demo, "create the demo panels and meetings in a new database")
+    p = add("meetings", cmd_meetings, "list the panels' meetings with their ids")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    from scrutiny_app.services.templates import BUILTIN_KEYS
+
+    p = add("new-panel", cmd_new_panel, "create a panel from a template")
+    p.add_argument("--template", required=True, choices=BUILTIN_KEYS)
+    p.add_argument("--name", required=True)
+    p.add_argument("--force", default="", help="the police force scrutinised")
+    p.add_argument("--code", default="", help="short code used in references, e.g. OOCD")
+    p.add_argument("--access", default="pseudonymised", choices=["pseudonymised", "full"])
+
+    p = add("new-meeting", cmd_new_meeting, "create a meeting of a panel")
+    p.add_argument("--panel", required=True, type=int, metavar="ID")
+    p.add_argument("--date", required=True, type=_date, metavar="YYYY-MM-DD")
+    p.add_argument("--theme", default="")
+
+    p = add("import", cmd_import, "import a data.police.uk stop-and-search CSV into a meeting")
+    p.add_argument("--meeting", required=True, metavar="ID")
+    p.add_argument("file", type=Path, metavar="CSV")
+
+    p = add("sample", cmd_sample, "draw a reproducible random sample of a meeting's cases")
+    p.add_argument("--meeting", required=True, metavar="ID")
+    p.add_argument("--size", required=True, type=_positive, metavar="N")
+    p.add_argument("--seed", type=int, metavar="S", help="default: a new seed, printed")
+    p.add_argument("--replace", action="store_true", help="replace the meeting's existing sample")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("cases", cmd_cases, "list a meeting's sampled cases and their judgements")
+    p.add_argument("--meeting", required=True, metavar="ID")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("judge", cmd_judge, "record the panel's judgement on a case")
+    p.add_argument("--meeting", required=True, metavar="ID")
+    p.add_argument("--case", required=True, metavar="REF")
+    p.add_argument("--outcome", required=True, metavar="CODE", help="an outcome code of the scheme")
+    p.add_argument("--consensus", default="unanimous", choices=["unanimous", "majority", "none"])
+    p.add_argument("--observations", default="")
+    p.add_argument("--good-practice", default="")
+
+    p = add("recommend", cmd_recommend, "raise a recommendation from a meeting")
+    p.add_argument("--meeting", required=True, metavar="ID")
+    p.add_argument("--text", required=True)
+    p.add_argument("--to", default="", metavar="ROLE", help="addressed to (force role)")
+    p.add_argument("--due", type=_date, metavar="YYYY-MM-DD", help="response due")
+
+    p = add("report", cmd_report, "export a meeting's panel report as PDF")
+    p.add_argument("--meeting", required=True, metavar="ID")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+
+    p = add("tracker", cmd_tracker, "export the recommendation tracker as XLSX")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+
+    p = sub.add_parser("gui", help="open the app (the default)")
+    p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        from scrutiny_app.gui.app import run  # Qt is loaded only here
+
+        return run(args.db)
+    try:
+        db = Database.open(args.db, create=args.command in CREATES_DATABASE)
+    except StorageError as exc:
+        print(f"scrutiny-app: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    try:
+        return args.func(db, args)
+    except (UserError, StorageError) as exc:
+        print(f"scrutiny-app: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:  # a path the user gave: missing folder, no permission, disk full
+        print(f"scrutiny-app: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("scrutiny-app: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+    finally:
+        db.close()

@@ -1,0 +1,1 @@
+"""Domain vocabulary and value objects. Pure Python: no database, no Qt."""

@@ -1,0 +1,126 @@
+"""The controlled vocabularies real panels use (see docs/DOMAIN.md in the planning repo).
+
+Values are stored in the database as these strings, so never rename a value: add a new one
+and a migration instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AccessMode(StrEnum):
+    PSEUDONYMISED = "pseudonymised"
+    FULL = "full"
+
+
+class MemberRole(StrEnum):
+    CHAIR = "chair"
+    VICE_CHAIR = "vice_chair"
+    MEMBER = "member"
+    OFFICER = "officer"  # OPCC scrutiny officer
+    FORCE_LIAISON = "force_liaison"
+    OBSERVER = "observer"
+
+    @property
+    def label(self) -> str:
+        return {
+            "chair": "Chair",
+            "vice_chair": "Vice chair",
+            "member": "Panel member",
+            "officer": "OPCC scrutiny officer",
+            "force_liaison": "Force liaison",
+            "observer": "Observer",
+        }[self.value]
+
+
+class MeetingStatus(StrEnum):
+    PLANNED = "planned"
+    IN_SESSION = "in_session"
+    HELD = "held"
+    REPORTED = "reported"
+
+
+class Consensus(StrEnum):
+    UNANIMOUS = "unanimous"
+    MAJORITY = "majority"
+    NONE = "none"
+
+
+class Selection(StrEnum):
+    """Why a case is in a meeting's sample."""
+
+    RANDOM = "random"
+    PURPOSIVE = "purposive"
+    CARRIED_OVER = "carried_over"
+
+
+class SampleMethod(StrEnum):
+    SIMPLE_RANDOM = "simple_random"
+    STRATIFIED = "stratified"
+    ALL = "all"
+
+
+class RecommendationStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    RESPONSE_RECEIVED = "response_received"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+    NOT_ACCEPTED = "not_accepted"
+    PARTIALLY_ACCEPTED = "partially_accepted"
+    SUPERSEDED = "superseded"
+
+    @property
+    def label(self) -> str:
+        return RECOMMENDATION_STATUS_LABELS[self]
+
+
+RECOMMENDATION_STATUS_LABELS: dict[RecommendationStatus, str] = {
+    RecommendationStatus.DRAFT: "Draft",
+    RecommendationStatus.ISSUED: "Issued (awaiting response)",
+    RecommendationStatus.RESPONSE_RECEIVED: "Response received",
+    RecommendationStatus.IN_PROGRESS: "Accepted, in progress",
+    RecommendationStatus.COMPLETED: "Completed",
+    RecommendationStatus.CLOSED: "Closed (verified by the panel)",
+    RecommendationStatus.NOT_ACCEPTED: "Not accepted",
+    RecommendationStatus.PARTIALLY_ACCEPTED: "Partially accepted",
+    RecommendationStatus.SUPERSEDED: "Superseded",
+}
+
+_S = RecommendationStatus
+# The main line is draft -> issued -> response received -> in progress -> completed -> closed;
+# not accepted, partially accepted and superseded are side exits.
+ALLOWED_TRANSITIONS: dict[RecommendationStatus, frozenset[RecommendationStatus]] = {
+    _S.DRAFT: frozenset({_S.ISSUED, _S.SUPERSEDED}),
+    _S.ISSUED: frozenset({_S.RESPONSE_RECEIVED, _S.SUPERSEDED}),
+    _S.RESPONSE_RECEIVED: frozenset(
+        {_S.IN_PROGRESS, _S.NOT_ACCEPTED, _S.PARTIALLY_ACCEPTED, _S.SUPERSEDED}
+    ),
+    _S.PARTIALLY_ACCEPTED: frozenset({_S.IN_PROGRESS, _S.SUPERSEDED}),
+    _S.IN_PROGRESS: frozenset({_S.COMPLETED, _S.SUPERSEDED}),
+    _S.COMPLETED: frozenset({_S.CLOSED, _S.IN_PROGRESS}),
+    _S.NOT_ACCEPTED: frozenset({_S.SUPERSEDED, _S.CLOSED}),
+    _S.CLOSED: frozenset(),
+    _S.SUPERSEDED: frozenset(),
+}
+# Statuses for which the force has not yet answered: a past due date makes these overdue.
+AWAITING_RESPONSE = frozenset({_S.ISSUED})
+
+
+class Decision(StrEnum):
+    ACCEPTED = "accepted"
+    PARTIALLY_ACCEPTED = "partially_accepted"
+    NOT_ACCEPTED = "not_accepted"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Classification(StrEnum):
+    OFFICIAL = "OFFICIAL"
+    OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE"

@@ -1,0 +1,319 @@
+"""Demo data: what a new user sees on first run, and what ``scrutiny-app demo`` creates.
+
+- An Out of Court Disposals panel meeting on stalking and harassment: 24 synthetic,
+  pseudonymised cases drawn from a synthetic population of 96, judged 3 appropriate,
+  8 appropriate with observations, 12 inappropriate and 1 no consensus (the published figures
+  in DOMAIN.md), with observations and two recommendations.
+- A police powers (stop and search) meeting whose cases are a sample drawn from the real
+  data.police.uk file for Avon and Somerset, January 2019 (shipped in resources/data).
+
+Everything is deterministic: the same demo database every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from scrutiny_app.domain.vocab import Consensus, MeetingStatus, MemberRole
+from scrutiny_app.paths import resource
+from scrutiny_app.services import (
+    cases,
+    importer,
+    judgements,
+    panels,
+    recommendations,
+    sampling,
+)
+from scrutiny_app.storage.database import Database
+
+DEMO_ACTOR = "demo"
+OOCD_SEED = 20260916
+STOP_SEARCH_SEED = 40213
+STOP_SEARCH_FILE = "2019-01-avon-and-somerset-stop-and-search.csv"
+# The published split for the stalking and harassment meeting, in scheme order.
+OOCD_SPLIT = (
+    ("appropriate", 3),
+    ("appropriate_obs", 8),
+    ("inappropriate", 12),
+    ("no_consensus", 1),
+)
+
+
+@dataclass(frozen=True)
+class DemoIds:
+    oocd_panel: int
+    oocd_meeting: int
+    police_powers_panel: int
+    police_powers_meeting: int
+
+
+OFFENCES = (
+    "Harassment without violence (s.2 Protection from Harassment Act 1997)",
+    "Stalking (s.2A Protection from Harassment Act 1997)",
+    "Sending communications with intent to cause distress (Malicious Communications Act 1988)",
+    "Harassment - putting people in fear of violence (s.4 PHA 1997)",
+    "Improper use of a public communications network (s.127 Communications Act 2003)",
+)
+CONDITIONS = (
+    "Letter of apology",
+    "Victim awareness course",
+    "No contact with the victim for 6 months",
+    "Restorative justice conference",
+    "Compensation of £50",
+    "Referral to alcohol intervention",
+    "Remove posts from social media",
+)
+AREAS = (
+    "Bristol",
+    "Bath and North East Somerset",
+    "North Somerset",
+    "Somerset East",
+    "Somerset West",
+)
+AGE_BANDS = ("10-17", "18-24", "25-34", "35-44", "45-54", "55+")
+ETHNICITIES = (
+    "White - English/Welsh/Scottish/Northern Irish/British",
+    "White - Any other White background",
+    "Black/African/Caribbean/Black British - Caribbean",
+    "Asian/Asian British - Pakistani",
+    "Mixed/Multiple ethnic groups - White and Black Caribbean",
+    "Other ethnic group - Not stated",
+)
+
+OBSERVATIONS: dict[str, tuple[str, ...]] = {
+    "appropriate": (
+        "Clear rationale recorded; victim consulted and content with the outcome.",
+        "Proportionate disposal for a first, low-level offence with a full admission.",
+        "Good account of the victim's views; conditions were completed on time.",
+    ),
+    "appropriate_obs": (
+        "Outcome appropriate, but the victim's views were recorded only as 'agreed'.",
+        "Appropriate, though the conditions were not time-bound.",
+        "Appropriate; the gravity score was not recorded on the file.",
+        "Appropriate, but no check that the letter of apology was delivered.",
+        "Appropriate; supervisor's review added three weeks after the decision.",
+        "Appropriate, but the risk assessment (DASH) was not attached.",
+        "Appropriate; the panel would have expected a referral to support services.",
+        "Appropriate, though previous reports by the same victim were not referenced.",
+    ),
+    "inappropriate": (
+        "Course of conduct amounted to stalking; an out of court disposal was not suitable.",
+        "No evidence the victim was consulted before the community resolution.",
+        "Previous harassment of the same victim made a charge the proportionate outcome.",
+        "Threats of violence recorded: the case should have gone to the CPS.",
+        "No admission recorded, so the evidential requirement for the disposal was not met.",
+        "The conditions did nothing to protect the victim (no contact condition missing).",
+        "Breach of an earlier community resolution not taken into account.",
+        "Domestic abuse context: the disposal was outside force policy.",
+        "Victim opposed the outcome and the file gives no reason for overriding them.",
+        "Offence was recorded as harassment although the behaviour met the stalking definition.",
+        "No safeguarding referral despite a vulnerable victim.",
+        "Officer's rationale does not address the escalation over four months.",
+    ),
+    "no_consensus": (
+        "The panel could not agree whether the behaviour amounted to stalking; the body-worn "
+        "video and the victim's statement are requested for the next meeting.",
+    ),
+}
+
+
+def _oocd_population(rng: random.Random, n: int = 96) -> list[dict[str, Any]]:
+    """Synthetic OOCD case records (no real person behind any of them)."""
+    records = []
+    for i in range(1, n + 1):
+        youth = rng.random() < 0.2
+        disposal = (
+            "Youth conditional caution"
+            if youth
+            else rng.choice(("Community resolution", "Community resolution", "Conditional caution"))
+        )
+        occurred = dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(
+            days=rng.randrange(0, 150), hours=rng.randrange(7, 23)
+        )
+        records.append(
+            {
+                "force_reference": f"AS/{occurred:%y}/{40000 + i * 37:06d}",
+                "subject_name": f"Synthetic Person {i}",
+                "date_of_birth": "2000-01-01",
+                "address": "Synthetic address",
+                "occurred_at": occurred,
+                "area": rng.choice(AREAS),
+                "age_band": "10-17" if youth else rng.choice(AGE_BANDS[1:]),
+                "gender": rng.choice(("Male", "Male", "Female")),
+                "self_defined_ethnicity": rng.choice(ETHNICITIES),
+                "officer_defined_ethnicity": "",
+                "offence": rng.choice(OFFENCES),
+                "disposal_type": disposal,
+                "adult_or_youth": "Youth" if youth else "Adult",
+                "admission": rng.random() < 0.85,
+                "evidential_test_met": rng.random() < 0.9,
+                "gravity_score": rng.choice((2, 3, 3, 4)),
+                "offending_history": rng.choice(
+                    ("None", "None", "One previous", "Several previous")
+                ),
+                "previous_oocds": rng.choice((0, 0, 0, 1, 2)),
+                "victim_consulted": rng.random() < 0.7,
+                "victim_views": rng.choice(
+                    (
+                        "Content with the outcome",
+                        "Wanted a charge",
+                        "Not recorded",
+                        "Wants no contact",
+                    )
+                ),
+                "conditions": "; ".join(rng.sample(CONDITIONS, k=rng.randint(1, 3))),
+                "conditions_complied": rng.choice(("Yes", "Yes", "No", "Ongoing", "Unknown")),
+            }
+        )
+    return records
+
+
+def create_demo(db: Database) -> DemoIds:
+    """Create the two demo panels with their meetings in ``db``."""
+    rng = random.Random(2026)
+    a = DEMO_ACTOR
+
+    # ---- Out of Court Disposals: stalking and harassment ------------------------------------
+    oocd = panels.create_panel(
+        db,
+        "oocd",
+        "Out of Court Disposals Scrutiny Panel",
+        force="Avon and Somerset Police",
+        code="OOCD",
+        actor=a,
+    )
+    members = [
+        ("Margaret Hale", MemberRole.CHAIR, "Magistrate (retired)"),
+        ("Daniel Okafor", MemberRole.MEMBER, "Youth Justice Service"),
+        ("Priya Shah", MemberRole.MEMBER, "Victim Support"),
+        ("Tom Griffiths", MemberRole.MEMBER, "Independent resident"),
+        ("Alison Brooks", MemberRole.OFFICER, "Office of the Police and Crime Commissioner"),
+    ]
+    member_ids = [
+        panels.add_member(
+            db,
+            oocd,
+            name,
+            role=role,
+            organisation=org,
+            vetting_expiry=dt.date(2028, 6, 30),
+            confidentiality_signed=dt.date(2025, 1, 15),
+            actor=a,
+        )
+        for name, role, org in members
+    ]
+    meeting = panels.create_meeting(
+        db,
+        oocd,
+        dt.date(2026, 9, 16),
+        "Stalking and harassment",
+        location="Police HQ, Portishead",
+        status=MeetingStatus.HELD,
+        actor=a,
+    )
+    for mid in member_ids:
+        panels.set_attendance(db, meeting, mid, present=True, actor=a)
+    importer.import_records(
+        db, meeting, _oocd_population(rng), source_name="Synthetic OOCD extract (demo)", actor=a
+    )
+    sampling.draw_sample(db, meeting, 24, seed=OOCD_SEED, actor=a)
+    rows = cases.meeting_cases(db, meeting).rows
+    outcomes = [code for code, n in OOCD_SPLIT for _ in range(n)]
+    rng.shuffle(outcomes)
+    used: dict[str, int] = {}
+    for row, code in zip(rows, outcomes, strict=True):
+        k = used.get(code, 0)
+        used[code] = k + 1
+        judgements.record_judgement(
+            db,
+            row.item_id,
+            code,
+            consensus=Consensus.MAJORITY if k % 4 == 3 else Consensus.UNANIMOUS,
+            observations=OBSERVATIONS[code][k % len(OBSERVATIONS[code])],
+            good_practice=(
+                "Victim kept informed throughout; clear, well-written rationale."
+                if code == "appropriate"
+                else ""
+            ),
+            organisational_learning=(
+                "Officers need guidance on recognising stalking behaviour."
+                if code == "inappropriate" and k % 3 == 0
+                else ""
+            ),
+            actor=a,
+        )
+    bad = [r.case_id for r in rows][:3]
+    recommendations.add_recommendation(
+        db,
+        oocd,
+        "The force should issue guidance reminding officers that a course of conduct which "
+        "meets the stalking definition must be recorded as stalking and is not suitable for a "
+        "community resolution.",
+        meeting_id=meeting,
+        addressed_to="Force Crime Registrar",
+        priority="high",
+        response_due=dt.date(2026, 11, 30),
+        case_ids=bad,
+        actor=a,
+    )
+    recommendations.add_recommendation(
+        db,
+        oocd,
+        "Officers should record the victim's views in their own words before an out of court "
+        "disposal is given, and supervisors should check this at review.",
+        meeting_id=meeting,
+        addressed_to="Head of Criminal Justice",
+        priority="medium",
+        response_due=dt.date(2026, 12, 31),
+        actor=a,
+    )
+
+    # ---- Police powers: stop and search, from the real January 2019 file --------------------
+    powers = panels.create_panel(
+        db,
+        "stop_search",
+        "Independent Scrutiny of Police Powers Panel",
+        force="Avon and Somerset Police",
+        code="SOPP",
+        actor=a,
+    )
+    for name, role, org in (
+        ("Grace Mensah", MemberRole.CHAIR, "Independent resident"),
+        ("Luke Harper", MemberRole.MEMBER, "Youth worker"),
+        ("Fatima Noor", MemberRole.MEMBER, "Community representative"),
+    ):
+        panels.add_member(db, powers, name, role=role, organisation=org, actor=a)
+    pp_meeting = panels.create_meeting(
+        db,
+        powers,
+        dt.date(2019, 3, 14),
+        "Stop and search: drugs searches, January 2019",
+        location="Kenneth Steele House, Bristol",
+        actor=a,
+    )
+    importer.import_stop_search(db, pp_meeting, resource("data", STOP_SEARCH_FILE), actor=a)
+    sampling.draw_sample(db, pp_meeting, 20, seed=STOP_SEARCH_SEED, actor=a)
+    first = cases.meeting_cases(db, pp_meeting).rows[:3]
+    for row, code, note in zip(
+        first,
+        ("green", "amber", "red"),
+        (
+            "Grounds clearly explained; GOWISELY complete; body-worn video on from the start.",
+            "Search justified, but the officer did not give the station or offer a receipt.",
+            "Grounds rested on smell of cannabis alone; body-worn video switched on late.",
+        ),
+        strict=False,
+    ):
+        judgements.record_judgement(db, row.item_id, code, observations=note, actor=a)
+    return DemoIds(oocd, meeting, powers, pp_meeting)
+
+
+def ensure_demo(db: Database) -> bool:
+    """Create the demo data if the database has no panels yet; True if it did."""
+    if panels.list_panels(db):
+        return False
+    create_demo(db)
+    return True

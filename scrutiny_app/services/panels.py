@@ -1,0 +1,294 @@
+"""Panels, members, meetings and attendance; read models for browsing them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scrutiny_app.domain.vocab import AccessMode, MeetingStatus, MemberRole
+from scrutiny_app.errors import NotFound, UserError
+from scrutiny_app.services import audit
+from scrutiny_app.services.templates import TemplateInfo, ensure_builtin_templates, template_info
+from scrutiny_app.storage.database import Database
+from scrutiny_app.storage.models import (
+    Attendance,
+    ImportBatch,
+    Meeting,
+    MeetingCase,
+    Member,
+    Panel,
+    PanelJudgement,
+    PanelTemplate,
+)
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    id: int
+    uuid: str
+    panel_id: int
+    panel_name: str
+    date: dt.date
+    theme: str
+    status: str
+    case_count: int
+    decided_count: int
+
+    @property
+    def title(self) -> str:
+        return f"{self.date:%d %b %Y} - {self.theme}" if self.theme else f"{self.date:%d %b %Y}"
+
+
+@dataclass(frozen=True)
+class PanelInfo:
+    id: int
+    uuid: str
+    name: str
+    force: str
+    access_mode: str
+    code: str
+    template: TemplateInfo
+    meetings: tuple[MeetingInfo, ...]
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    id: int
+    name: str
+    role: str
+    organisation: str
+
+
+def create_panel(
+    db: Database,
+    template_key: str,
+    name: str,
+    *,
+    force: str = "",
+    code: str = "",
+    access_mode: str = AccessMode.PSEUDONYMISED,
+    actor: str = "",
+) -> int:
+    """Create a panel from a template; returns its id."""
+    name = name.strip()
+    if not name:
+        raise UserError("A panel needs a name.")
+    access_mode = AccessMode(access_mode)
+    ensure_builtin_templates(db)
+    with db.transaction() as s:
+        tpl = s.scalar(select(PanelTemplate).where(PanelTemplate.key == template_key))
+        if tpl is None:
+            raise NotFound(f"No panel template {template_key!r}.")
+        panel = Panel(
+            name=name,
+            template=tpl,
+            force=force.strip(),
+            access_mode=access_mode,
+            code=(code.strip() or tpl.case_prefix).upper(),
+        )
+        s.add(panel)
+        s.flush()
+        audit.record(s, actor, "create", panel, name=name, template=template_key)
+        return panel.id
+
+
+def add_member(
+    db: Database,
+    panel_id: int,
+    name: str,
+    *,
+    role: str = MemberRole.MEMBER,
+    organisation: str = "",
+    vetting_expiry: dt.date | None = None,
+    confidentiality_signed: dt.date | None = None,
+    actor: str = "",
+) -> int:
+    if not name.strip():
+        raise UserError("A member needs a name.")
+    role = MemberRole(role)
+    with db.transaction() as s:
+        _panel(s, panel_id)
+        member = Member(
+            panel_id=panel_id,
+            name=name.strip(),
+            role=role,
+            organisation=organisation,
+            vetting_expiry=vetting_expiry,
+            confidentiality_signed=confidentiality_signed,
+        )
+        s.add(member)
+        s.flush()
+        audit.record(s, actor, "create", member, name=member.name, role=role)
+        return member.id
+
+
+def create_meeting(
+    db: Database,
+    panel_id: int,
+    date: dt.date,
+    theme: str,
+    *,
+    location: str = "",
+    status: str = MeetingStatus.PLANNED,
+    actor: str = "",
+) -> int:
+    status = MeetingStatus(status)
+    with db.transaction() as s:
+        _panel(s, panel_id)
+        meeting = Meeting(
+            panel_id=panel_id, date=date, theme=theme.strip(), location=location, status=status
+        )
+        s.add(meeting)
+        s.flush()
+        audit.record(s, actor, "create", meeting, date=date, theme=meeting.theme)
+        return meeting.id
+
+
+def set_attendance(
+    db: Database,
+    meeting_id: int,
+    member_id: int,
+    *,
+    present: bool = True,
+    declarations: str = "",
+    actor: str = "",
+) -> None:
+    with db.transaction() as s:
+        meeting = get_meeting(s, meeting_id)
+        member = s.get(Member, member_id)
+        if member is None or member.panel_id != meeting.panel_id:
+            raise NotFound(f"Member {member_id} is not on this meeting's panel.")
+        row = s.scalar(
+            select(Attendance).where(
+                Attendance.meeting_id == meeting_id, Attendance.member_id == member_id
+            )
+        )
+        if row is None:
+            row = Attendance(meeting_id=meeting_id, member_id=member_id, role=member.role)
+            s.add(row)
+        row.present = present
+        row.declarations = declarations
+        s.flush()
+        audit.record(s, actor, "attendance", row, present=present, declarations=declarations)
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _panel(s: Session, panel_id: int) -> Panel:
+    panel = s.get(Panel, panel_id)
+    if panel is None:
+        raise NotFound(f"No panel with id {panel_id}.")
+    return panel
+
+
+def get_meeting(s: Session, meeting_ref: int | str) -> Meeting:
+    """Find a meeting by its id, or by its UUID (or a unique prefix of it, at least 8 characters)."""
+    meeting = None
+    text = str(meeting_ref).strip()
+    if text.isdigit():
+        meeting = s.get(Meeting, int(text))
+    elif len(text) >= 8:
+        found = s.scalars(select(Meeting).where(Meeting.uuid.startswith(text.lower()))).all()
+        meeting = found[0] if len(found) == 1 else None
+    if meeting is None:
+        raise NotFound(
+            f"No meeting {text!r} in this database. List the meetings with: scrutiny-app meetings"
+        )
+    return meeting
+
+
+def resolve_meeting_id(db: Database, meeting_ref: int | str) -> int:
+    with db.session() as s:
+        return get_meeting(s, meeting_ref).id
+
+
+def list_panels(db: Database) -> list[PanelInfo]:
+    """Every panel with its meetings (newest last) and how far each meeting has got."""
+    with db.session() as s:
+        case_counts = dict(
+            s.execute(
+                select(MeetingCase.meeting_id, func.count()).group_by(MeetingCase.meeting_id)
+            ).all()
+        )
+        decided_counts = dict(
+            s.execute(
+                select(MeetingCase.meeting_id, func.count())
+                .join(PanelJudgement, PanelJudgement.meeting_case_id == MeetingCase.id)
+                .group_by(MeetingCase.meeting_id)
+            ).all()
+        )
+        panels = s.scalars(select(Panel).order_by(Panel.name)).all()
+        return [
+            PanelInfo(
+                id=p.id,
+                uuid=p.uuid,
+                name=p.name,
+                force=p.force,
+                access_mode=p.access_mode,
+                code=p.code,
+                template=template_info(p.template),
+                meetings=tuple(
+                    _meeting_info(m, p, case_counts.get(m.id, 0), decided_counts.get(m.id, 0))
+                    for m in p.meetings
+                ),
+            )
+            for p in panels
+        ]
+
+
+def _meeting_info(m: Meeting, p: Panel, cases: int, decided: int) -> MeetingInfo:
+    return MeetingInfo(
+        id=m.id,
+        uuid=m.uuid,
+        panel_id=p.id,
+        panel_name=p.name,
+        date=m.date,
+        theme=m.theme,
+        status=m.status,
+        case_count=cases,
+        decided_count=decided,
+    )
+
+
+def meeting_info(db: Database, meeting_id: int) -> MeetingInfo:
+    for panel in list_panels(db):
+        for m in panel.meetings:
+            if m.id == meeting_id:
+                return m
+    raise NotFound(f"No meeting with id {meeting_id}.")
+
+
+def panel_of_meeting(db: Database, meeting_id: int) -> PanelInfo:
+    for panel in list_panels(db):
+        if any(m.id == meeting_id for m in panel.meetings):
+            return panel
+    raise NotFound(f"No meeting with id {meeting_id}.")
+
+
+def list_members(db: Database, panel_id: int) -> list[MemberInfo]:
+    with db.session() as s:
+        return [
+            MemberInfo(m.id, m.name, m.role, m.organisation)
+            for m in s.scalars(
+                select(Member).where(Member.panel_id == panel_id).order_by(Member.name)
+            )
+        ]
+
+
+def population_size(db: Database, meeting_id: int) -> int:
+    """Cases imported into this meeting's population (all its import batches)."""
+    from scrutiny_app.storage.models import Case
+
+    with db.session() as s:
+        return (
+            s.scalar(
+                select(func.count(Case.id))
+                .join(ImportBatch, Case.import_batch_id == ImportBatch.id)
+                .where(ImportBatch.meeting_id == meeting_id)
+            )
+            or 0
+        )

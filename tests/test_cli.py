@@ -136,10 +136,8 @@ def test_user_mistakes_give_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     db = str(tmp_path / "demo.db")
-    main(["demo", "--db", db])
-    first_ref = main(["cases", "--db", db, "--meeting", "1", "--json"])
-    refs = json.loads(capsys.readouterr().out)
-    assert first_ref == 0
+    assert run(capsys, "demo", "--db", db)[0] == 0
+    refs = json.loads(run(capsys, "cases", "--db", db, "--meeting", "1", "--json")[1])
     data = str(Path(__file__).parent / "data")
     argv = [a.format(ref=refs[0]["reference"], data=data) for a in argv]
     code, _, err = run(capsys, *argv, "--db", db)

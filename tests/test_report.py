@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import (
     cases,
+    files,
     importer,
     judgements,
     panels,
@@ -343,7 +344,7 @@ def test_a_failed_write_is_a_user_error_and_leaves_nothing(
     def refuse(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(report.os, "replace", refuse)
+    monkeypatch.setattr(files.os, "replace", refuse)
     with pytest.raises(UserError, match=r"Cannot save the report to .*Permission denied"):
         build_report(judged.db, judged.meeting_id, tmp_path / "r.pdf")
     assert list(tmp_path.iterdir()) == []

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from scrutiny_app.errors import UserError
-from scrutiny_app.services import panels, recommendations, tracker
+from scrutiny_app.services import files, panels, recommendations
 from scrutiny_app.services.tracker import TRACKER_COLUMNS, export_tracker
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import Recommendation
@@ -246,7 +246,7 @@ def test_a_failed_write_is_a_user_error_and_leaves_nothing(
     def refuse(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(tracker.os, "replace", refuse)
+    monkeypatch.setattr(files.os, "replace", refuse)
     with pytest.raises(UserError, match=r"Cannot save the tracker to .*Permission denied"):
         export_tracker(tracked.db, tmp_path / "t.xlsx")
     assert list(tmp_path.iterdir()) == []

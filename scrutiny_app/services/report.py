@@ -14,8 +14,6 @@ cancelled or failed export never leaves a half-written report.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +54,9 @@ from scrutiny_app.domain.vocab import (
     SampleMethod,
     Selection,
 )
-from scrutiny_app.errors import UserError
 from scrutiny_app.services import panels
 from scrutiny_app.services.cases import CaseRow, MeetingCases, OutcomeCount, meeting_cases
+from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
 from scrutiny_app.services.recommendations import RecommendationRow, list_recommendations
 from scrutiny_app.storage.database import Database
@@ -1060,11 +1058,6 @@ def _bar_chart(counts: list[OutcomeCount]) -> Drawing:
 # --------------------------------------------------------------------------- the build
 
 
-def _temp_beside(out_path: Path) -> Path:
-    """A fresh hidden name in the same folder, so the final rename is atomic."""
-    return out_path.with_name(f".{out_path.name}.{uuid.uuid4().hex[:12]}.part")
-
-
 def build_report(
     db: Database,
     meeting_id: int,
@@ -1082,8 +1075,6 @@ def build_report(
     out_path = Path(out_path)
     if cancel is not None:
         cancel.check()
-    if not out_path.parent.is_dir():
-        raise UserError(f"Cannot save the report: there is no folder {out_path.parent}.")
     generated_on = generated_on or dt.date.today()
 
     steps = len(SECTION_TITLES) + 3
@@ -1115,8 +1106,7 @@ def build_report(
     furniture = _page_furniture(running)
 
     progress(steps - 1, steps, "Laying out the pages")
-    tmp = _temp_beside(out_path)
-    try:
+    with atomic_output(out_path, "report") as tmp:
         doc = _ReportDoc(
             str(tmp),
             cancel=cancel,
@@ -1143,12 +1133,5 @@ def build_report(
         doc.multiBuild(story, canvasmaker=_NumberedCanvas)
         if cancel is not None:
             cancel.check()
-        os.replace(tmp, out_path)
-    except OSError as exc:  # no permission, disk full, a folder that vanished
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"Cannot save the report to {out_path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     progress(steps, steps, "Report written")
     return out_path

@@ -11,8 +11,6 @@ failed export never leaves a half-written file.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from scrutiny_app.domain.vocab import Classification, RecommendationStatus
-from scrutiny_app.errors import UserError
+from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.recommendations import (
     RecommendationRow,
     UpdateRow,
@@ -140,8 +138,6 @@ def export_tracker(
 ) -> Path:
     """Write the recommendation tracker (one panel's, or every panel's) to ``out_path`` (XLSX)."""
     out_path = Path(out_path)
-    if not out_path.parent.is_dir():
-        raise UserError(f"Cannot save the tracker: there is no folder {out_path.parent}.")
     rows = list_recommendations(db, panel_id=panel_id, today=today or dt.date.today())
 
     wb = Workbook()
@@ -190,14 +186,6 @@ def export_tracker(
     wb.properties.creator = "Scrutiny app"
     wb.properties.subject = rows[0].panel if panel_id is not None and rows else "All panels"
 
-    tmp = out_path.with_name(f".{out_path.name}.{uuid.uuid4().hex[:12]}.part")
-    try:
+    with atomic_output(out_path, "tracker") as tmp:
         wb.save(tmp)
-        os.replace(tmp, out_path)
-    except OSError as exc:  # no permission, disk full, a folder that vanished
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"Cannot save the tracker to {out_path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return out_path

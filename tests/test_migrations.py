@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scrutiny_app.domain.ethnicity import broad_group
 from scrutiny_app.paths import migrations_dir
 from scrutiny_app.services import cases, panels
 from scrutiny_app.storage import Database
@@ -15,6 +16,12 @@ from scrutiny_app.storage.engine import make_engine
 from scrutiny_app.storage.migrate import head_revision, upgrade_database
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "databases").glob("schema-*.db"))
+
+
+def row_counts(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
+        return {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
 
 
 def revision_of(path: Path) -> str:
@@ -30,14 +37,16 @@ def test_there_is_a_fixture_for_the_current_schema() -> None:
 def test_each_released_schema_upgrades_and_keeps_its_data(fixture: Path, tmp_path: Path) -> None:
     path = tmp_path / fixture.name
     shutil.copy(fixture, path)
-    original = path.read_bytes()
+    original = row_counts(path)
     old_revision = revision_of(path)
 
     with Database.open(path) as db:
         assert revision_of(path) == head_revision()
         if old_revision != head_revision():
-            assert db.upgrade.backup is not None
-            assert db.upgrade.backup.read_bytes() == original
+            backup = db.upgrade.backup
+            assert backup is not None and backup.parent == path.parent
+            assert revision_of(backup) == old_revision
+            assert row_counts(backup) == original
         meetings = [m for p in panels.list_panels(db) for m in p.meetings]
         oocd = next(m for m in meetings if m.theme == "Stalking and harassment")
         counts = {c.outcome.code: c.count for c in cases.meeting_cases(db, oocd.id).counts()}
@@ -47,6 +56,11 @@ def test_each_released_schema_upgrades_and_keeps_its_data(fixture: Path, tmp_pat
             "inappropriate": 12,
             "no_consensus": 1,
         }
+    with sqlite3.connect(path) as conn:
+        groups = conn.execute(
+            "select self_defined_ethnicity, ethnicity_group from cases"
+        ).fetchall()
+    assert groups and all(group == broad_group(label) for label, group in groups)
 
 
 NEXT_MIGRATION = """

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import insert, select
 
+from scrutiny_app.domain.ethnicity import broad_group
 from scrutiny_app.errors import InputProblem, UserError
 from scrutiny_app.services import audit
 from scrutiny_app.services.panels import get_meeting
@@ -214,6 +215,7 @@ def import_stop_search(
                         "gender": columns["Gender"][i],
                         "age_band": columns["Age range"][i],
                         "self_defined_ethnicity": columns["Self-defined ethnicity"][i],
+                        "ethnicity_group": broad_group(columns["Self-defined ethnicity"][i]),
                         "officer_defined_ethnicity": columns["Officer-defined ethnicity"][i],
                         "fields": {k: columns[c][i] for c, k in field_cols if columns[c][i]},
                     }
@@ -289,6 +291,7 @@ def import_records(
                     source_row=i,
                     reference=force_ref if keep_personal else pseudonym(key, prefix, force_ref),
                     fields=fields,
+                    ethnicity_group=broad_group(str(rec.get("self_defined_ethnicity") or "")),
                     **{c: rec[c] for c in COMMON_COLUMNS if rec.get(c) is not None},
                 )
             )

@@ -115,10 +115,35 @@ def upgrade_database(engine: Engine, script_location: Path | None = None) -> Upg
     if current is not None and path is not None:
         backup = backup_sqlite(path, current)
         log.info("backed up %s to %s before upgrading from %s", path, backup, current)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _run_upgrade(engine, cfg)
     return UpgradeReport(current, head, backup)
+
+
+def _run_upgrade(engine: Engine, cfg: Config) -> None:
+    """Run the migrations in one transaction.
+
+    On SQLite, batch migrations copy a table, drop the old one and rename the copy; with foreign
+    keys enforced, the drop would cascade-delete every child row. So foreign keys are switched
+    off for the upgrade (the pragma only works outside a transaction) and checked before commit.
+    """
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StorageError(
+                            f"The upgrade would break {len(broken)} reference(s) (first: "
+                            f"{broken[0]}); it was rolled back and the database is unchanged."
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def _make_revision(message: str) -> None:  # pragma: no cover - developer tool

@@ -220,6 +220,7 @@ class Meeting(Identified, Base):
     status: Mapped[str] = mapped_column(String(20), default="planned")
     location: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    next_theme: Mapped[str] = mapped_column(String(300), default="")
 
     panel: Mapped[Panel] = relationship(back_populates="meetings")
     attendance: Mapped[list[Attendance]] = relationship(
@@ -299,6 +300,9 @@ class Case(Identified, Base):
     gender: Mapped[str] = mapped_column(String(30), default="")
     self_defined_ethnicity: Mapped[str] = mapped_column(String(100), default="")
     officer_defined_ethnicity: Mapped[str] = mapped_column(String(100), default="")
+    # One of the 5 broad groups (Asian, Black, Mixed, White, Other) or "Not stated"; see
+    # docs/ETHNICITY.md for the mapping from the 18+1 and the older coded categories.
+    ethnicity_group: Mapped[str] = mapped_column(String(20), default="")
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the template's own fields
 
 
@@ -332,6 +336,12 @@ class MeetingCase(Identified, Base):
     sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(default=0)
     selection: Mapped[str] = mapped_column(String(20), default="random")
+    # The item of an earlier meeting this case was carried over from (no consensus there).
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_cases.id", ondelete="SET NULL")
+    )
+    seconds_spent: Mapped[int] = mapped_column(default=0)  # time the panel spent on the case
+    views_revealed_at: Mapped[dt.datetime | None] = mapped_column()  # members' views shown
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
     case: Mapped[Case] = relationship()
@@ -377,8 +387,56 @@ class PanelJudgement(Identified, Base):
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     carried_over: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_by: Mapped[str] = mapped_column(String(200), default="")
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # kept out of the public report
 
     item: Mapped[MeetingCase] = relationship(back_populates="judgement")
+
+
+class Tag(Identified, Base):
+    """A panel's shared tag ("no BWV", "victim not consulted"): added once, reused by all."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("panel_id", "key"),)
+
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100))  # normalised name: one typo is not two tags
+
+
+class CaseTag(Base):
+    """A tag applied to a case as reviewed at a meeting."""
+
+    __tablename__ = "case_tags"
+
+    meeting_case_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ColumnMapping(Identified, Base):
+    """A saved mapping from a force extract's columns to the template's fields, per panel."""
+
+    __tablename__ = "column_mappings"
+    __table_args__ = (UniqueConstraint("panel_id", "name"),)
+
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    # file column -> "column:<case column>" | "field:<template field>" | "extra:<name>" | "ignore"
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    header_signature: Mapped[str] = mapped_column(String(64), default="", index=True)
+
+
+class ReportSection(Identified, Base):
+    """A narrative section of a meeting's report, written in the app."""
+
+    __tablename__ = "report_sections"
+    __table_args__ = (UniqueConstraint("meeting_id", "key"),)
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(50))  # e.g. purpose, performance_context, themes
+    text: Mapped[str] = mapped_column(Text, default="")
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # kept out of the public report
 
 
 # --------------------------------------------------------------------------- recommendations
@@ -420,6 +478,7 @@ class Recommendation(Identified, Base):
     evidence: Mapped[str] = mapped_column(Text, default="")
     date_closed: Mapped[dt.date | None] = mapped_column(Date)
     published_in: Mapped[str] = mapped_column(String(300), default="")
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # kept out of the public report
 
     panel: Mapped[Panel] = relationship()
     meeting: Mapped[Meeting | None] = relationship()

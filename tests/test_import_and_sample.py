@@ -9,7 +9,7 @@ import pytest
 from conftest import FILE_2019_01, STOP_SEARCH_FILES
 from sqlalchemy import func, select
 
-from scrutiny_app.errors import InputProblem, UserError
+from scrutiny_app.errors import UserError
 from scrutiny_app.services import cases, importer, panels, sampling
 from scrutiny_app.services.progress import Cancelled, CancelToken
 from scrutiny_app.storage import Database
@@ -39,13 +39,17 @@ def test_each_real_file_imports_as_it_is(db: Database, stop_search_meeting: int,
     assert first.occurred_at.year == int(path.name[:4])
 
 
-def test_fields_keep_the_raw_values(db: Database, stop_search_meeting: int) -> None:
+def test_fields_keep_the_raw_values_beside_the_normalised(db: Database, stop_search_meeting: int) -> None:
     importer.import_stop_search(db, stop_search_meeting, STOP_SEARCH_FILES[0])  # 2016-11
     with db.session() as s:
         row = s.scalars(select(Case).where(Case.source_row == 1)).one()
     assert row.self_defined_ethnicity == "White - White British (W1)"
-    assert row.fields["outcome"] == "Offender given penalty notice"
+    assert row.ethnicity_group == "White"
+    assert row.fields["outcome_raw"] == "Offender given penalty notice"
+    assert row.fields["outcome"] == "Penalty notice"
     assert row.fields["legislation"] == "Misuse of Drugs Act 1971 (section 23)"
+    assert row.fields["part_of_operation"] is False
+    assert row.fields["latitude"] == pytest.approx(51.450768)
     assert (row.gender, row.age_band) == ("Male", "18-24")
 
 
@@ -57,15 +61,15 @@ def test_same_file_twice_is_a_no_op(db: Database, stop_search_meeting: int) -> N
     assert case_count(db) == data_rows(FILE_2019_01)
 
 
-def test_wrong_file_is_refused_naming_the_missing_columns(
+def test_unknown_format_without_a_mapping_is_refused_with_a_suggestion(
     db: Database, stop_search_meeting: int, tmp_path: Path
 ) -> None:
     bad = tmp_path / "force-extract.csv"
     bad.write_text("Ref,Offence\nA1,Theft\n")
-    with pytest.raises(InputProblem) as info:
+    with pytest.raises(importer.NeedsMapping) as info:
         importer.import_stop_search(db, stop_search_meeting, bad)
-    assert info.value.file == "force-extract.csv" and info.value.row == 1
-    assert "'Type'" in str(info.value) and "'Date'" in str(info.value)
+    assert "not in the data.police.uk format" in str(info.value)
+    assert info.value.suggested == {"Ref": "column:reference", "Offence": "extra:Offence"}
     assert case_count(db) == 0
 
 

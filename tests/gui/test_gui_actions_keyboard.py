@@ -1,0 +1,202 @@
+"""Which actions are available when, and the keyboard: outcome keys, record, next/previous."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from scrutiny_app.gui.dialogs import ShortcutsDialog
+from scrutiny_app.gui.main_window import MainWindow
+from scrutiny_app.services import cases, panels
+from scrutiny_app.storage import Database
+
+from .gui_helpers import Boxes, cell, click, click_row
+
+pytestmark = pytest.mark.gui
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def meeting_actions(w: MainWindow):
+    return [
+        w.action_import_cases,
+        w.action_draw_sample,
+        w.action_export_report,
+        w.action_next_case,
+        w.action_previous_case,
+    ]
+
+
+def focus_table(qtbot, w: MainWindow) -> None:
+    w.activateWindow()
+    w.case_table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is w.case_table, timeout=2000)
+
+
+def test_actions_that_need_a_meeting_are_disabled_without_one(sampled, window: MainWindow):
+    w = window
+    w.refresh(key=None)
+    assert w.selected_meeting() is None
+    assert [a.isEnabled() for a in meeting_actions(w)] == [False] * 5
+    assert not w.action_add_recommendation.isEnabled()  # needs a panel
+    assert not w.action_record_judgement.isEnabled()
+    assert w.action_new_panel.isEnabled() and w.action_new_meeting.isEnabled()
+    assert w.action_export_tracker.isEnabled()
+
+    assert w.select_panel(sampled.panel_id)
+    assert w.stack.currentWidget() is w.panel_page
+    assert [a.isEnabled() for a in meeting_actions(w)] == [False] * 5
+    assert w.action_add_recommendation.isEnabled()
+    assert "Avon and Somerset" in w.panel_force_value.text()
+    assert "Pseudonymised" in w.panel_access_value.text()
+    assert "1 meeting" in w.panel_meetings_value.text()
+
+    assert w.select_meeting(sampled.meeting_id)
+    assert [a.isEnabled() for a in meeting_actions(w)] == [True] * 5
+    assert w.action_add_recommendation.isEnabled()
+
+
+def test_a_meeting_without_cases_explains_what_to_do(db: Database, window: MainWindow):
+    pid = panels.create_panel(db, "stop_search", "Police Powers Panel")
+    mid = panels.create_meeting(db, pid, dt.date(2019, 3, 14), "Drugs")
+    window.refresh()
+    assert window.select_meeting(mid)
+    assert window.empty_cases_label.isVisibleTo(window)
+    assert "Import" in window.empty_cases_label.text()
+    assert not window.case_table.isVisibleTo(window)
+    assert not window.action_next_case.isEnabled()
+    assert not window.outcome_box.isEnabled()
+
+
+def test_number_keys_choose_the_outcome_and_ctrl_enter_records(
+    qtbot, sampled, window: MainWindow, db: Database, boxes: Boxes
+):
+    w = window
+    assert w.select_meeting(sampled.meeting_id)
+    assert w.selected_case().position == 0  # the first case is selected on opening
+    focus_table(qtbot, w)
+
+    qtbot.keyClick(w.case_table, Qt.Key.Key_2)
+    assert w.outcome_button("amber").isChecked()
+    assert w.action_record_judgement.isEnabled()
+    qtbot.keyClick(w.case_table, Qt.Key.Key_4)  # no consensus: consensus is "none", locked
+    assert w.outcome_button("no_consensus").isChecked()
+    assert not w.outcome_button("amber").isChecked()
+    assert w.consensus_combo.currentData() == "none"
+    assert not w.consensus_combo.isEnabled()
+    qtbot.keyClick(w.case_table, Qt.Key.Key_1)
+    assert w.consensus_combo.isEnabled()
+
+    # Digits typed into a text box are text, not outcome keys.
+    w.observations_edit.setFocus()
+    qtbot.waitUntil(lambda: w.observations_edit.hasFocus(), timeout=2000)
+    qtbot.keyClicks(w.observations_edit, "Stopped at 3am")
+    assert w.outcome_button("green").isChecked()
+    assert w.observations_edit.toPlainText() == "Stopped at 3am"
+
+    qtbot.keyClick(w.observations_edit, Qt.Key.Key_Return, CTRL)
+    assert boxes.errors == []
+    first = cases.meeting_cases(db, sampled.meeting_id).rows[0]
+    assert (first.outcome_code, first.observations) == ("green", "Stopped at 3am")
+    assert cell(w, 0, "judgement") == "Green"
+    assert w.selected_case().item_id == first.item_id
+
+
+def test_ctrl_down_and_up_move_between_cases(qtbot, sampled, window: MainWindow):
+    w = window
+    assert w.select_meeting(sampled.meeting_id)
+    focus_table(qtbot, w)
+    qtbot.keyClick(w.case_table, Qt.Key.Key_Down, CTRL)
+    assert w.selected_case().position == 1
+    w.action_next_case.trigger()
+    assert w.selected_case().position == 2
+    w.action_previous_case.trigger()
+    assert w.selected_case().position == 1
+    w.action_previous_case.trigger()
+    w.action_previous_case.trigger()  # stops at the first case
+    assert w.selected_case().position == 0
+    assert w.judgement_box.title().endswith(w.selected_case().reference)
+
+
+def test_unrecorded_changes_are_not_lost_when_moving_on(
+    qtbot, sampled, window: MainWindow, db: Database, boxes: Boxes
+):
+    w = window
+    assert w.select_meeting(sampled.meeting_id)
+    click(qtbot, w.outcome_button("amber"))
+    qtbot.keyClicks(w.observations_edit, "Name and station not given")
+    assert "Not yet recorded" in w.judgement_case.text()
+
+    boxes.answer = QMessageBox.StandardButton.Cancel  # stay on the case
+    click_row(qtbot, w, 3)
+    assert w.selected_case().position == 0
+    assert w.observations_edit.toPlainText() == "Name and station not given"
+
+    boxes.answer = QMessageBox.StandardButton.Save  # record it, then move
+    click_row(qtbot, w, 3)
+    assert w.selected_case().position == 3
+    rows = cases.meeting_cases(db, sampled.meeting_id).rows
+    assert (rows[0].outcome_code, rows[0].observations) == ("amber", "Name and station not given")
+    assert cell(w, 0, "judgement") == "Amber"
+
+    click(qtbot, w.outcome_button("red"))
+    boxes.answer = QMessageBox.StandardButton.Discard  # drop it, then move
+    w.action_next_case.trigger()
+    assert w.selected_case().position == 4
+    assert cases.meeting_cases(db, sampled.meeting_id).rows[3].outcome_code is None
+    assert [b.kind for b in boxes.shown] == ["question"] * 3
+
+
+def test_the_selection_survives_a_refresh_with_unrecorded_edits(qtbot, sampled, window: MainWindow):
+    w = window
+    assert w.select_meeting(sampled.meeting_id)
+    click_row(qtbot, w, 5)
+    qtbot.keyClicks(w.good_practice_edit, "Clear explanation")
+    item = w.selected_case().item_id
+    w.refresh()
+    assert w.selected_meeting().id == sampled.meeting_id
+    assert w.selected_case().item_id == item
+    assert w.good_practice_edit.toPlainText() == "Clear explanation"
+
+
+def test_sorting_keeps_the_selected_case(qtbot, sampled, window: MainWindow):
+    w = window
+    assert w.select_meeting(sampled.meeting_id)
+    click_row(qtbot, w, 4)
+    item = w.selected_case().item_id
+    w.case_table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    assert w.selected_case().item_id == item
+    refs = [cell(w, r, "reference") for r in range(w.case_proxy.rowCount())]
+    assert refs == sorted(refs, reverse=True)
+
+
+def test_help_shortcuts_and_about(qtbot, sampled, window: MainWindow, boxes: Boxes):
+    w = window
+    assert w.select_meeting(sampled.meeting_id)
+    w.action_shortcuts.trigger()
+    dialog = w.current_dialog
+    assert isinstance(dialog, ShortcutsDialog) and dialog.isVisible()
+    rows = dict(w.shortcut_rows())
+    assert rows["Import cases"] == "Ctrl+I"
+    assert rows["Draw sample"] == "Ctrl+D"
+    assert rows["Record judgement"].startswith("Ctrl+Return")
+    assert rows["Outcome: Green - good practice"] == "1"
+    assert rows["Keyboard shortcuts"] == "F1"
+    dialog.close()
+    w.action_about.trigger()
+    assert boxes.shown[-1].kind == "about" and "OFFICIAL-SENSITIVE" in boxes.shown[-1].text
+
+
+def test_quitting_with_unrecorded_edits_asks(qtbot, sampled, window: MainWindow, boxes: Boxes):
+    w = window
+    assert w.select_meeting(sampled.meeting_id)
+    click(qtbot, w.outcome_button("green"))
+    boxes.answer = QMessageBox.StandardButton.Cancel
+    w.action_quit.trigger()
+    assert w.isVisible()
+    boxes.answer = QMessageBox.StandardButton.Discard
+    w.action_quit.trigger()
+    assert not w.isVisible()

@@ -43,12 +43,15 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _parse_unique(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = values.str.strip()
-    blank = text == ""
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    todo = ~blank
+    # 0. The data.police.uk shape, 2019-01-04T21:00:00+00:00: one exact format, parsed in C.
+    out = pd.to_datetime(values, format="%Y-%m-%dT%H:%M:%S%z", errors="coerce", utc=True)
+    missing = out.isna()
+    if not missing.any():
+        return out, pd.Series(False, index=values.index)
+    text = values.astype(object).map(lambda v: str(v).strip())
+    todo = missing & (text != "")
 
-    # 1. ISO 8601 (the fast path: data.police.uk files are all ISO with an offset)
+    # 1. Other ISO 8601 forms
     iso_like = todo & text.str.match(r"^\d{4}-\d{2}-\d{2}")
     if iso_like.any():
         parsed = pd.to_datetime(text[iso_like], format="ISO8601", errors="coerce", utc=True)

@@ -92,7 +92,7 @@ def scan_bytes(path: Path) -> tuple[str, str]:
             if utf8_ok:
                 try:
                     decoder.decode(block)
-                    saw_multibyte = saw_multibyte or any(b > 0x7F for b in block)
+                    saw_multibyte = saw_multibyte or not block.isascii()
                 except UnicodeDecodeError as exc:
                     utf8_ok = False
                     bad_line = line_no + block[: exc.start].count(b"\n")
@@ -217,42 +217,66 @@ def _check_columns(columns: list[str], name: str, line: int) -> None:
         seen.add(c.lower())
 
 
-def has_bad_widths(info: SourceInfo) -> bool:
-    """Does any data line have more or fewer fields than the header? (One fast pass.)
+@dataclass(frozen=True)
+class LineSurvey:
+    """What one fast pass over the lines found: lets the parser skip checks that cannot fire."""
 
-    pandas pads short rows silently, so truncated files would slip through without this. For
-    files without quote characters the delimiters are counted per line with NumPy; a file with
-    quotes (where a delimiter may sit inside a field) is checked with the csv module.
+    bad_widths: bool  # some data line has more or fewer fields than the header
+    longest_line: int  # bytes; no cell can be longer
+    blank_lines: bool  # blank lines among the data
+
+    @property
+    def long_cells_possible(self) -> bool:
+        return self.longest_line > MAX_CELL_CHARS
+
+
+def survey_lines(info: SourceInfo) -> LineSurvey:
+    """Count fields per line, line lengths and blank lines in one pass (NumPy over bytes).
+
+    pandas pads short rows silently, so truncated files would slip through without this. A file
+    with quote characters (where a delimiter or a newline may sit inside a field) is checked
+    with the csv module instead.
     """
     width = len(info.columns)
     delim = ord(info.delimiter)
     line = 0  # lines seen before the current block
     tail = b""
+    bad = blank = False
+    longest = 0
     with info.path.open("rb") as fh:
         while block := fh.read(_BLOCK * 8):
             if b'"' in block:
-                return _has_bad_widths_quoted(info)
+                return LineSurvey(_has_bad_widths_quoted(info), 1 << 62, True)
             block = tail + block
             cut = block.rfind(b"\n") + 1
             block, tail = block[:cut], block[cut:]
-            if _bad_in_block(block, delim, width, line, info.header_line):
-                return True
+            b, n, e = _survey_block(block, delim, width, line, info.header_line)
+            bad, longest, blank = bad or b, max(longest, n), blank or e
             line += block.count(b"\n")
-    return bool(tail.strip()) and _bad_in_block(tail + b"\n", delim, width, line, info.header_line)
+    if tail.strip():
+        b, n, e = _survey_block(tail + b"\n", delim, width, line, info.header_line)
+        bad, longest, blank = bad or b, max(longest, n), blank or e
+    return LineSurvey(bad, longest, blank)
 
 
-def _bad_in_block(block: bytes, delim: int, width: int, first_line: int, header: int) -> bool:
+def _survey_block(
+    block: bytes, delim: int, width: int, first_line: int, header: int
+) -> tuple[bool, int, bool]:
     arr = np.frombuffer(block, dtype=np.uint8)
     ends = np.flatnonzero(arr == 10)
     if not len(ends):
-        return False
+        return False, 0, False
     starts = np.concatenate(([0], ends[:-1] + 1))
     delims = np.flatnonzero(arr == delim)
     fields = np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
-    blank = (ends - starts) <= 1  # "\n" or "\r\n" alone
-    line_numbers = np.arange(first_line + 1, first_line + 1 + len(ends))
-    data = line_numbers > header
-    return bool(np.any((fields != width) & ~blank & data))
+    lengths = ends - starts
+    blank = lengths <= 1  # "\n" or "\r\n" alone
+    data = np.arange(first_line + 1, first_line + 1 + len(ends)) > header
+    return (
+        bool(np.any((fields != width) & ~blank & data)),
+        int(lengths.max()),
+        bool(np.any(blank & data)),
+    )
 
 
 def _has_bad_widths_quoted(info: SourceInfo) -> bool:
@@ -268,7 +292,8 @@ def _has_bad_widths_quoted(info: SourceInfo) -> bool:
 
 def iter_csv_chunks(info: SourceInfo, chunk_rows: int = 100_000) -> Iterator[Table]:
     """The data rows in chunks of text columns; rows of the wrong width become problems."""
-    if has_bad_widths(info):
+    survey = survey_lines(info)
+    if survey.bad_widths:
         yield from _slow_csv_chunks(info, skip=0, chunk_rows=chunk_rows)
         return
     reader = pd.read_csv(
@@ -278,7 +303,7 @@ def iter_csv_chunks(info: SourceInfo, chunk_rows: int = 100_000) -> Iterator[Tab
         encoding_errors="replace",
         header=None,
         skiprows=info.header_line,
-        dtype=str,
+        dtype=object,  # plain Python str cells: comparisons run in NumPy, not per cell
         keep_default_na=False,
         na_filter=False,
         skip_blank_lines=False,  # keeps the index equal to the file line
@@ -293,7 +318,13 @@ def iter_csv_chunks(info: SourceInfo, chunk_rows: int = 100_000) -> Iterator[Tab
         for chunk in reader:
             chunk.columns = info.columns
             first_line = info.header_line + 1 + start
-            yield _finish_chunk(info, chunk, range(first_line, first_line + len(chunk)))
+            yield _finish_chunk(
+                info,
+                chunk,
+                range(first_line, first_line + len(chunk)),
+                blank_rows=survey.blank_lines,
+                long_cells=survey.long_cells_possible,
+            )
             start += len(chunk)
     except pd.errors.ParserError:
         # Some row has too many fields: re-read with the csv module to locate every such row.
@@ -334,21 +365,31 @@ def _slow_csv_chunks(info: SourceInfo, *, skip: int, chunk_rows: int) -> Iterato
 def _rows_table(
     info: SourceInfo, rows: list[list[str]], lines: list[int], problems: list[InputProblem]
 ) -> Table:
-    frame = pd.DataFrame(rows, columns=info.columns, dtype=str)
+    frame = pd.DataFrame(rows, columns=info.columns, dtype=object)
     table = _finish_chunk(info, frame, lines)
     table.problems = problems + table.problems
     return table
 
 
-def _finish_chunk(info: SourceInfo, frame: pd.DataFrame, rows: Iterable[int]) -> Table:
-    """Index by file row, drop blank rows, refuse (and cut) over-long cells."""
+def _finish_chunk(
+    info: SourceInfo,
+    frame: pd.DataFrame,
+    rows: Iterable[int],
+    *,
+    blank_rows: bool = True,
+    long_cells: bool = True,
+) -> Table:
+    """Index by file row, drop blank rows, refuse (and cut) over-long cells.
+
+    ``blank_rows`` / ``long_cells`` False skip checks a line survey has shown cannot fire.
+    """
     frame.index = pd.Index(list(rows) if not isinstance(rows, range) else rows)
-    if len(frame):
+    if blank_rows and len(frame):
         blank = (frame == "").all(axis=1)
         if blank.any():
             frame = frame[~blank]
     problems: list[InputProblem] = []
-    for column in frame.columns:
+    for column in frame.columns if long_cells else ():
         lengths = frame[column].str.len()
         for i in lengths[lengths > MAX_CELL_CHARS].index:
             problems.append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -433,6 +434,7 @@ def import_file(
         )
         s.add(batch)
         s.flush()
+        panel_id, batch_id = panel.id, batch.id
         now = utcnow().replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         raw = s.connection().connection.driver_connection
         raw.execute("PRAGMA cache_size = -262144")  # 256 MB while the indexes grow
@@ -443,20 +445,27 @@ def import_file(
                 rows_read += len(table.frame) + len(table.problems)
                 built = build_rows(ctx, table.frame)
                 all_problems += table.problems + built.problems
-                rows = built.rows
-                if not ctx.police_uk and rows:
+                columns = built.columns
+                if not ctx.police_uk and len(built):
                     existing = _existing_references(s, panel.id, built.references)
                     if existing:
-                        held += sum(1 for r in rows if r[6] in existing)
-                        rows = [r for r in rows if r[6] not in existing]
-                if rows and (skip_invalid or not all_problems):
-                    ids = new_uuids(len(rows))
-                    ready = [
-                        (u, now, now, panel.id, batch.id, *r[5:])
-                        for u, r in zip(ids, rows, strict=True)
-                    ]
-                    raw.executemany(_INSERT_SQL, ready)
-                    imported += len(ready)
+                        keep = [r not in existing for r in built.references]
+                        held += keep.count(False)
+                        columns = [list(compress(c, keep)) for c in columns]
+                n = len(columns[0]) if columns else 0
+                if n and (skip_invalid or not all_problems):
+                    raw.executemany(
+                        _INSERT_SQL,
+                        zip(
+                            new_uuids(n),
+                            repeat(now),
+                            repeat(now),
+                            repeat(panel_id),
+                            repeat(batch_id),
+                            *columns,
+                        ),
+                    )
+                    imported += n
                 done = int(table.frame.index.max()) if len(table.frame) else 0
                 progress(min(done * 100 // max(rows_read, 1), 99), 100, f"{rows_read:,} rows read")
         finally:

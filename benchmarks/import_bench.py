@@ -1,0 +1,130 @@
+"""Import speed: the real import service against a floor measured in the same run.
+
+The floor is what any importer must at least do: ``pandas.read_csv`` of the file plus
+``sqlite3.executemany`` of the same rows into a bare table, in one transaction. Each
+measurement runs in its own process so that its peak memory (RSS) is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks import generate
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def floor(path: Path, workdir: Path) -> dict:
+    db = workdir / "floor.db"
+    db.unlink(missing_ok=True)
+    start = time.perf_counter()
+    if path.suffix == ".xlsx":
+        frame = pd.read_excel(path, dtype=str, engine="calamine").fillna("")
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    cols = ", ".join(f"c{i} TEXT" for i in range(len(frame.columns)))
+    conn.execute(f"CREATE TABLE bare ({cols})")
+    conn.execute("BEGIN")
+    marks = ", ".join("?" * len(frame.columns))
+    conn.executemany(f"INSERT INTO bare VALUES ({marks})", frame.itertuples(index=False, name=None))
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    conn.close()
+    return {"seconds": seconds, "rows": len(frame), "peak_rss_mb": _peak_rss_mb()}
+
+
+def app_import(path: Path, workdir: Path) -> dict:
+    import datetime as dt
+
+    from scrutiny_app.services import importer, panels
+    from scrutiny_app.storage import Database
+
+    target = workdir / "app.db"
+    for p in workdir.glob("app.db*"):
+        p.unlink()
+    db = Database.open(target)
+    pid = panels.create_panel(db, "stop_search", "Bench panel", code="SOPP")
+    mid = panels.create_meeting(db, pid, dt.date(2026, 1, 1), "bench")
+    start = time.perf_counter()
+    result = importer.import_file(db, mid, path)
+    seconds = time.perf_counter() - start
+    db.close()
+    return {"seconds": seconds, "rows": result.rows_imported, "peak_rss_mb": _peak_rss_mb()}
+
+
+def measure(kind: str, path: Path, workdir: Path) -> dict:
+    """Run one measurement in a fresh interpreter."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.import_bench", kind, str(path), str(workdir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(workdir: Path, rows: int = 1_000_000, xlsx_rows: int = 100_000) -> list[dict]:
+    results = []
+    csv_path = workdir / f"stop-search-{rows}.csv"
+    if not csv_path.exists():
+        generate.write_csv(csv_path, rows)
+    fl = measure("floor", csv_path, workdir)
+    app = measure("import", csv_path, workdir)
+    results.append(
+        {
+            "name": f"import CSV {rows:,} rows",
+            "seconds": app["seconds"],
+            "baseline_seconds": fl["seconds"],
+            "ratio": app["seconds"] / fl["seconds"],
+            "rows_per_second": app["rows"] / app["seconds"],
+            "peak_rss_mb": app["peak_rss_mb"],
+            "baseline_peak_rss_mb": fl["peak_rss_mb"],
+            "target": "ratio <= 1.5, peak RSS <= 1536 MB",
+            "ok": app["seconds"] / fl["seconds"] <= 1.5 and app["peak_rss_mb"] <= 1536,
+        }
+    )
+    xlsx_path = workdir / f"stop-search-{xlsx_rows}.xlsx"
+    if not xlsx_path.exists():
+        generate.write_xlsx(xlsx_path, xlsx_rows)
+    fl = measure("floor", xlsx_path, workdir)
+    app = measure("import", xlsx_path, workdir)
+    results.append(
+        {
+            "name": f"import XLSX {xlsx_rows:,} rows",
+            "seconds": app["seconds"],
+            "baseline_seconds": fl["seconds"],
+            "ratio": app["seconds"] / fl["seconds"],
+            "rows_per_second": app["rows"] / app["seconds"],
+            "peak_rss_mb": app["peak_rss_mb"],
+            "target": "ratio <= 1.2",
+            "ok": app["seconds"] / fl["seconds"] <= 1.2,
+        }
+    )
+    return results
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4:
+        kind, path, workdir = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+        fn = floor if kind == "floor" else app_import
+        print(json.dumps(fn(path, workdir)))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            for row in run(Path(tmp), rows=int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000):
+                print(row)

@@ -203,7 +203,7 @@ def test_redraw_needs_replace_and_is_refused_once_judged(
 def test_sampling_without_population_or_too_large_is_refused(
     db: Database, stop_search_meeting: int
 ) -> None:
-    with pytest.raises(UserError, match="no imported cases"):
+    with pytest.raises(UserError, match="no cases to sample from"):
         sampling.draw_sample(db, stop_search_meeting, 5)
     importer.import_stop_search(db, stop_search_meeting, FILE_2019_01)
     with pytest.raises(UserError, match="population of 519"):

@@ -128,22 +128,77 @@ def cmd_new_meeting(db: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_mapping(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Cannot read the mapping {path}: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise UserError(f"{path}: a mapping is a JSON object of file column -> target.")
+    return data
+
+
 def cmd_import(db: Database, args: argparse.Namespace) -> int:
     from scrutiny_app.services import importer, panels
 
     meeting_id = panels.resolve_meeting_id(db, args.meeting)
-    result = importer.import_stop_search(db, meeting_id, args.file, actor=args.actor)
+    try:
+        result = importer.import_file(
+            db,
+            meeting_id,
+            args.file,
+            mapping=_load_mapping(args.mapping_file),
+            mapping_name=args.mapping,
+            save_mapping_as=args.save_mapping,
+            skip_invalid=args.skip_invalid,
+            actor=args.actor,
+        )
+    except importer.ImportRejected as exc:
+        for problem in exc.problems:
+            print(f"scrutiny-app: {problem}", file=sys.stderr)
+        print(
+            f"scrutiny-app: error: {len(exc.problems)} problem(s) in {args.file.name}; nothing "
+            "was imported. Fix the file, or give --skip-invalid to import the valid rows only.",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
     print(result.summary)
+    for problem in result.problems:
+        print(f"  skipped: {problem}")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
     return 0
+
+
+def _where(items: list[str]) -> dict[str, list[str]]:
+    where: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--where takes FIELD=VALUE, not {item!r}")
+        where.setdefault(key.strip(), []).append(value.strip())
+    return where
 
 
 def cmd_sample(db: Database, args: argparse.Namespace) -> int:
     from scrutiny_app.services import panels, sampling
 
     meeting_id = panels.resolve_meeting_id(db, args.meeting)
-    result = sampling.draw_sample(
-        db, meeting_id, args.size, seed=args.seed, replace=args.replace, actor=args.actor
+    spec = sampling.SampleSpec(
+        size=args.size,
+        seed=args.seed,
+        stratify_by=args.stratify,
+        allocation=args.allocation,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        where=_where(args.where),
+        exclude_recent_meetings=args.exclude_recent,
+        purposive=tuple(args.add),
+        carry_over=not args.no_carry_over,
     )
+    result = sampling.draw_sample(db, meeting_id, spec=spec, replace=args.replace, actor=args.actor)
     if args.json:
         _print_json(
             {
@@ -151,13 +206,16 @@ def cmd_sample(db: Database, args: argparse.Namespace) -> int:
                 "population": result.population_size,
                 "size": result.size,
                 "references": list(result.references),
+                "selection": {d.reference: d.selection for d in result.drawn},
+                "strata": {k: {"population": n, "drawn": d} for k, (n, d) in result.strata.items()},
                 "method_statement": result.method_statement,
             }
         )
         return 0
     print(result.method_statement)
-    for ref in result.references:
-        print(ref)
+    for d in result.drawn:
+        note = "" if d.selection == "random" else f"  ({d.selection.replace('_', ' ')})"
+        print(f"{d.reference}{note}")
     return 0
 
 
@@ -291,14 +349,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, type=_date, metavar="YYYY-MM-DD")
     p.add_argument("--theme", default="")
 
-    p = add("import", cmd_import, "import a data.police.uk stop-and-search CSV into a meeting")
+    p = add(
+        "import",
+        cmd_import,
+        "import a case extract (CSV or XLSX) into a meeting; data.police.uk stop-and-search "
+        "files need no mapping",
+    )
     p.add_argument("--meeting", required=True, metavar="ID")
-    p.add_argument("file", type=Path, metavar="CSV")
+    p.add_argument("file", type=Path, metavar="PATH")
+    p.add_argument("--mapping", metavar="NAME", help="a mapping saved for this panel")
+    p.add_argument(
+        "--mapping-file",
+        type=Path,
+        metavar="JSON",
+        help='a mapping: {"file column": "column:reference" | "column:occurred_at" | '
+        '"field:<template field>" | "extra:<name>" | "ignore", ...}',
+    )
+    p.add_argument("--save-mapping", metavar="NAME", help="save the mapping used under NAME")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows and skip rows with problems (default: refuse the file)",
+    )
 
     p = add("sample", cmd_sample, "draw a reproducible random sample of a meeting's cases")
     p.add_argument("--meeting", required=True, metavar="ID")
     p.add_argument("--size", required=True, type=_positive, metavar="N")
     p.add_argument("--seed", type=int, metavar="S", help="default: a new seed, printed")
+    p.add_argument("--stratify", metavar="FIELD", help="e.g. gender, age_band, ethnicity_group")
+    p.add_argument("--allocation", default="proportional", choices=["proportional", "equal"])
+    p.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    p.add_argument(
+        "--where", action="append", default=[], metavar="FIELD=VALUE",
+        help="keep only cases with this value (repeat for more values or fields)",
+    )  # fmt: skip
+    p.add_argument(
+        "--exclude-recent", type=int, default=0, metavar="N",
+        help="leave out cases reviewed at the panel's last N meetings",
+    )  # fmt: skip
+    p.add_argument("--add", action="append", default=[], metavar="REF", help="hand-pick a case")
+    p.add_argument(
+        "--no-carry-over", action="store_true",
+        help="do not add the previous meeting's no-consensus cases",
+    )  # fmt: skip
     p.add_argument("--replace", action="store_true", help="replace the meeting's existing sample")
     p.add_argument("--json", action="store_true", help="print JSON")
 

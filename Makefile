@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bundle demo sysdeps sysdeps-window clean
+.PHONY: run test test-fast lint bundle demo bench sysdeps sysdeps-window clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: $(STAMP)
 ## A PyInstaller onedir bundle in dist/scrutiny-app/.
 bundle: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
+
+## Benchmarks: prints a table and writes bench-results.json (about 5 minutes; 2 GB of temp files).
+bench: $(STAMP)
+	$(PY) -m benchmarks
 
 demo: $(STAMP)
 	$(PY) -m scrutiny_app demo --db demo.db

@@ -47,14 +47,19 @@ def floor(path: Path, workdir: Path) -> dict:
     return {"seconds": seconds, "rows": len(frame), "peak_rss_mb": _peak_rss_mb()}
 
 
+def app_db(path: Path, workdir: Path) -> Path:
+    """Where the import benchmark leaves the app's database for ``path``."""
+    return workdir / f"app-{path.stem}.db"
+
+
 def app_import(path: Path, workdir: Path) -> dict:
     import datetime as dt
 
     from scrutiny_app.services import importer, panels
     from scrutiny_app.storage import Database
 
-    target = workdir / "app.db"
-    for p in workdir.glob("app.db*"):
+    target = app_db(path, workdir)
+    for p in workdir.glob(target.name + "*"):
         p.unlink()
     db = Database.open(target)
     pid = panels.create_panel(db, "stop_search", "Bench panel", code="SOPP")

@@ -58,6 +58,7 @@ SYNONYMS = {
     "subjectname": "field:subject_name", "suspectname": "field:subject_name",
     "dob": "field:date_of_birth", "dateofbirth": "field:date_of_birth",
     "address": "field:address", "homeaddress": "field:address", "postcode": "field:address",
+    "disposal": "field:disposal_type", "outcome": "field:outcome", "offencetype": "field:offence",
 }  # fmt: skip
 
 

@@ -313,6 +313,17 @@ def plan_import(
 # --------------------------------------------------------------------------- mappings
 
 
+def mapping_targets(db: Database, meeting_id: int) -> list[tuple[str, str]]:
+    """Every target a column of this meeting's panel can map to, as (target, label)."""
+    with db.session() as s:
+        _meeting, panel = _panel_view(s, meeting_id)
+    targets = [(f"column:{c}", mapping_mod.COMMON_LABELS[c]) for c in mapping_mod.COMMON_COLUMNS]
+    for key, spec in panel.fields.items():
+        note = " (personal)" if spec.personal else ""
+        targets.append((f"field:{key}", panel.labels[key] + note))
+    return targets
+
+
 def save_mapping(
     db: Database, panel_id: int, name: str, mapping: dict[str, str], *, actor: str = ""
 ) -> int:
@@ -385,8 +396,13 @@ def import_file(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     chunk_rows: int = 100_000,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Import ``path`` into the meeting's population (see the module docstring)."""
+    """Import ``path`` into the meeting's population (see the module docstring).
+
+    ``dry_run`` reads and checks everything and writes nothing: the result then says what an
+    import would do (rows that would be imported, problems, warnings).
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"No such file: {path}")
@@ -453,7 +469,9 @@ def import_file(
                         held += keep.count(False)
                         columns = [list(compress(c, keep)) for c in columns]
                 n = len(columns[0]) if columns else 0
-                if n and (skip_invalid or not all_problems):
+                if dry_run:
+                    imported += n
+                elif n and (skip_invalid or not all_problems):
                     raw.executemany(
                         _INSERT_SQL,
                         zip(
@@ -471,6 +489,12 @@ def import_file(
         finally:
             raw.execute("PRAGMA cache_size = -2000")
         all_problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        if dry_run:
+            s.rollback()
+            return ImportResult(
+                None, path.name, info.sha256, rows_read, imported, problems=all_problems,
+                warnings=ctx.warning_lines(), already_held=held,
+            )  # fmt: skip
         if all_problems and not skip_invalid:
             raise ImportRejected(path.name, all_problems, rows_read)
         batch.rows_read = rows_read
@@ -502,6 +526,11 @@ def import_file(
             warnings=ctx.warning_lines(),
             already_held=held,
         )
+
+
+def check_file(db: Database, meeting_id: int, path: str | Path, **kw: Any) -> ImportResult:
+    """What importing ``path`` would do, writing nothing (the wizard's check step)."""
+    return import_file(db, meeting_id, path, dry_run=True, **kw)
 
 
 def import_stop_search(db: Database, meeting_id: int, path: str | Path, **kw: Any) -> ImportResult:

@@ -1,0 +1,333 @@
+"""The import wizard: choose a file -> see what it is and how it maps -> check -> import.
+
+Nothing is written before the last step; the check is a dry run of the real import, and the
+import itself runs in the background behind a progress dialog whose Cancel leaves the database
+unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from scrutiny_app.errors import UserError
+from scrutiny_app.gui.background import run_in_background
+from scrutiny_app.gui.messages import show_error
+from scrutiny_app.importing.mapping import IGNORE
+from scrutiny_app.services import importer
+from scrutiny_app.storage.database import Database
+
+FILE_FILTER = "Case extracts (*.csv *.xlsx *.txt *.tsv);;CSV (*.csv);;Excel (*.xlsx);;All files (*)"
+MAX_LISTED = 500
+
+
+class ImportWizard(QWizard):
+    """``result`` holds the ImportResult once the import has run."""
+
+    def __init__(
+        self, db: Database, meeting_id: int, parent: QWidget | None = None, path: str = ""
+    ) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.meeting_id = meeting_id
+        self.plan: importer.ImportPlan | None = None
+        self.check: importer.ImportResult | None = None
+        self.result: importer.ImportResult | None = None
+        self.setWindowTitle("Import cases")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+        self.file_page = FilePage(path)
+        self.mapping_page = MappingPage(self)
+        self.check_page = CheckPage(self)
+        for page in (self.file_page, self.mapping_page, self.check_page):
+            self.addPage(page)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "Import")
+        self.resize(900, 620)
+
+    @property
+    def path(self) -> str:
+        return self.file_page.path_edit.text().strip()
+
+    def mapping(self) -> dict[str, str]:
+        return self.mapping_page.mapping()
+
+    def accept(self) -> None:  # Finish: run the real import
+        if self.result is not None:
+            super().accept()
+            return
+        skip = self.check_page.skip_radio.isChecked()
+        save_as = self.mapping_page.save_name() if self.plan else None
+        mapping = (
+            self.mapping() if self.plan and not self.plan.file_format.startswith("data.") else None
+        )
+        path, meeting, db = self.path, self.meeting_id, self.db
+
+        def work(progress: Any, cancel: Any) -> importer.ImportResult:
+            return importer.import_file(
+                db, meeting, path, mapping=mapping, save_mapping_as=save_as,
+                skip_invalid=skip, progress=progress, cancel=cancel,
+            )  # fmt: skip
+
+        def done(result: importer.ImportResult) -> None:
+            self.result = result
+            QWizard.accept(self)
+
+        run_in_background(
+            work,
+            done,
+            lambda exc: show_error(self, "Import failed", exc),
+            parent=self,
+            title="Import cases",
+            label=f"Importing {Path(path).name}…",
+            on_cancelled=lambda: self.check_page.note.setText(
+                "Import cancelled: nothing was imported."
+            ),
+        )
+
+
+class FilePage(QWizardPage):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.setTitle("Choose the force's extract")
+        self.setSubTitle(
+            "A CSV or Excel file. data.police.uk stop-and-search files are recognised as they "
+            "are; other extracts are mapped to the panel's case fields on the next page."
+        )
+        self.path_edit = QLineEdit(path)
+        self.path_edit.setObjectName("pathEdit")
+        self.path_edit.textChanged.connect(self.completeChanged)
+        browse = QPushButton("Browse…")
+        browse.setObjectName("browseButton")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import cases", self.path_edit.text(), FILE_FILTER
+        )
+        if path:
+            self.path_edit.setText(path)
+
+    def isComplete(self) -> bool:
+        return Path(self.path_edit.text().strip()).is_file()
+
+
+class MappingPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("What the file holds and where it goes")
+        self.setSubTitle(
+            "Personal columns are dropped and force references pseudonymised before anything "
+            "is written (unless the panel has full access)."
+        )
+        self.summary = QLabel()
+        self.summary.setObjectName("formatSummary")
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("mappingTable")
+        self.table.setHorizontalHeaderLabels(
+            ["Column in the file", "First values", "Goes to", "Treatment"]
+        )
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().hide()
+        self.problems = QLabel()
+        self.problems.setObjectName("mappingProblems")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #b00020;")
+        self.save_check = QCheckBox("Save this mapping for next month's extract, as")
+        self.save_check.setObjectName("saveMappingCheck")
+        self.save_edit = QLineEdit()
+        self.save_edit.setObjectName("saveMappingName")
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.save_check)
+        save_row.addWidget(self.save_edit, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.problems)
+        layout.addLayout(save_row)
+        self._combos: list[tuple[str, QComboBox]] = []
+        self._targets: list[tuple[str, str]] = []
+
+    def initializePage(self) -> None:
+        try:
+            plan = importer.plan_import(self.w.db, self.w.meeting_id, self.w.path)
+            self._targets = importer.mapping_targets(self.w.db, self.w.meeting_id)
+        except UserError as exc:
+            self.w.plan = None
+            self.summary.setText(f"<b>This file cannot be read.</b> {exc}")
+            self.table.setRowCount(0)
+            self.problems.setText("")
+            return
+        self.w.plan = plan
+        where = (
+            f"sheet row {plan.header_line}" if plan.kind == "xlsx" else f"line {plan.header_line}"
+        )
+        text = (
+            f"<b>{plan.file_name}</b>: {plan.file_format}; {plan.kind.upper()}"
+            + (f", {plan.encoding}, delimiter {plan.delimiter!r}" if plan.kind == "csv" else "")
+            + f"; header on {where}. Mapping: {plan.mapping_source}."
+        )
+        if plan.duplicate_of is not None:
+            text += f"<br><b>This file was already imported</b> (batch {plan.duplicate_of}): importing it again changes nothing."
+        self.summary.setText(text)
+        fixed = plan.file_format.startswith("data.")
+        self.table.setRowCount(len(plan.columns))
+        self._combos = []
+        for row, col in enumerate(plan.columns):
+            values = (
+                [v for v in plan.preview[col.column].tolist() if v][:3]
+                if col.column in plan.preview
+                else []
+            )
+            self.table.setItem(row, 0, QTableWidgetItem(col.column))
+            self.table.setItem(row, 1, QTableWidgetItem(" · ".join(values)))
+            combo = QComboBox()
+            combo.setObjectName(f"target:{col.column}")
+            combo.addItem("Keep as an extra field", f"extra:{col.column}")
+            combo.addItem("Ignore", IGNORE)
+            for target, label in self._targets:
+                combo.addItem(label, target)
+            combo.setCurrentIndex(max(combo.findData(col.target), 0))
+            combo.setEnabled(not fixed)
+            combo.currentIndexChanged.connect(self._changed)
+            self.table.setCellWidget(row, 2, combo)
+            self.table.setItem(row, 3, QTableWidgetItem(col.treatment))
+            self._combos.append((col.column, combo))
+        self.save_check.setVisible(not fixed)
+        self.save_edit.setVisible(not fixed)
+        self._changed()
+
+    def mapping(self) -> dict[str, str]:
+        return {column: combo.currentData() for column, combo in self._combos}
+
+    def save_name(self) -> str | None:
+        name = self.save_edit.text().strip()
+        return name if self.save_check.isChecked() and name else None
+
+    def _changed(self) -> None:
+        plan = self.w.plan
+        if plan is None:
+            return
+        if not plan.file_format.startswith("data."):
+            try:
+                plan = importer.plan_import(
+                    self.w.db, self.w.meeting_id, self.w.path, mapping=self.mapping()
+                )
+            except UserError as exc:
+                self.problems.setText(str(exc))
+                return
+            self.w.plan = plan
+            for row, col in enumerate(plan.columns):
+                self.table.setItem(row, 3, QTableWidgetItem(col.treatment))
+        self.problems.setText("<br>".join(plan.mapping_problems))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.w.plan is not None and self.w.plan.ready
+
+
+class CheckPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Check")
+        self.setSubTitle("Every row is checked before anything is written.")
+        self.note = QLabel()
+        self.note.setObjectName("checkSummary")
+        self.note.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.setObjectName("problemList")
+        self.skip_radio = QRadioButton("Import the valid rows and skip the rows with problems")
+        self.skip_radio.setObjectName("skipInvalidRadio")
+        self.cancel_radio = QRadioButton("Import nothing: I will fix the file first")
+        self.cancel_radio.setObjectName("importNothingRadio")
+        self.cancel_radio.toggled.connect(self.completeChanged)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.skip_radio)
+        layout.addWidget(self.cancel_radio)
+        self._checked = False
+
+    def initializePage(self) -> None:
+        self._checked = False
+        self.list.clear()
+        self.note.setText("Checking…")
+        fixed = self.w.plan is not None and self.w.plan.file_format.startswith("data.")
+        mapping = None if fixed else self.w.mapping()
+        db, meeting, path = self.w.db, self.w.meeting_id, self.w.path
+
+        def work(progress: Any, cancel: Any) -> importer.ImportResult:
+            return importer.check_file(
+                db, meeting, path, mapping=mapping, progress=progress, cancel=cancel
+            )
+
+        run_in_background(
+            work, self._show, self._failed, parent=self, title="Check", label="Checking every row…",
+            on_cancelled=lambda: self.note.setText("Check cancelled."),
+        )  # fmt: skip
+
+    def _failed(self, exc: BaseException) -> None:
+        self.note.setText(f"<b>The file cannot be imported.</b> {exc}")
+        self.completeChanged.emit()
+
+    def _show(self, result: importer.ImportResult) -> None:
+        self.w.check = result
+        self._checked = True
+        if result.duplicate_of is not None:
+            self.note.setText(result.summary)
+        else:
+            bad = result.rows_rejected
+            text = f"{result.rows_read:,} rows read: {result.rows_imported:,} can be imported"
+            text += f", <b>{bad:,} with problems</b>." if bad else ". No problems."
+            if result.already_held:
+                text += f" {result.already_held:,} are cases the panel already holds."
+            self.note.setText(text)
+        for p in result.problems[:MAX_LISTED]:
+            self.list.addItem(f"Problem: {p}")
+        for warning in result.warnings[:MAX_LISTED]:
+            self.list.addItem(f"Warning: {warning}")
+        has_problems = bool(result.problems)
+        self.skip_radio.setVisible(has_problems)
+        self.cancel_radio.setVisible(has_problems)
+        self.skip_radio.setChecked(False)
+        self.cancel_radio.setChecked(has_problems)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        if not self._checked or self.w.check is None:
+            return False
+        if self.w.check.duplicate_of is not None:
+            return False
+        if self.w.check.problems:
+            return self.skip_radio.isChecked() and self.w.check.rows_imported > 0
+        return self.w.check.rows_imported > 0

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, or_, select
 
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import Case, ImportBatch
@@ -82,7 +82,7 @@ def case_ids(db: Database, query: CaseListQuery) -> list[int]:
     if query.text.strip():
         like = f"%{query.text.strip()}%"
         stmt = stmt.where(
-            or_(Case.reference.ilike(like), Case.area.ilike(like), Case.fields.ilike(like))
+            or_(Case.reference.ilike(like), Case.area.ilike(like), cast(Case.fields, String).ilike(like))
         )
     if query.sort:
         order = _expr(query.sort)

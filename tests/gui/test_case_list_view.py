@@ -13,6 +13,8 @@ from scrutiny_app.gui.case_list_view import CaseListDialog
 from scrutiny_app.services import importer, panels
 from scrutiny_app.storage import Database
 
+from .disposal import dispose
+
 pytestmark = pytest.mark.gui
 DATA = Path(__file__).parents[1] / "data"
 
@@ -23,7 +25,6 @@ def test_sort_and_filter_in_sql_through_the_real_view(qtbot, app: QApplication, 
     for name in ("2019-01", "2026-01"):
         importer.import_file(db, mid, DATA / f"{name}-avon-and-somerset-stop-and-search.csv")
     dialog = CaseListDialog(db, mid, [("outcome", "Outcome")], "March")
-    qtbot.addWidget(dialog)
     dialog.show()
     model = dialog.model
     assert model.rowCount() == 1023 and dialog.count.text() == "1,023 cases"
@@ -40,3 +41,4 @@ def test_sort_and_filter_in_sql_through_the_real_view(qtbot, app: QApplication, 
     }
     assert outcome_rows == {"Firearms"}
     assert dialog.count.text() == f"{model.rowCount():,} cases"
+    dispose(dialog, qtbot)

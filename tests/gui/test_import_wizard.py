@@ -15,6 +15,8 @@ from scrutiny_app.services import panels
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import Case, ColumnMapping
 
+from .disposal import dispose
+
 pytestmark = pytest.mark.gui
 DATA = Path(__file__).parents[1] / "data"
 
@@ -35,7 +37,6 @@ def test_police_uk_file_goes_through_without_a_mapping(qtbot, app: QApplication,
     pid = panels.create_panel(db, "stop_search", "Powers", code="SOPP")
     mid = panels.create_meeting(db, pid, dt.date(2019, 3, 1), "x")
     wizard = ImportWizard(db, mid, path=str(DATA / "2019-01-avon-and-somerset-stop-and-search.csv"))
-    qtbot.addWidget(wizard)
     wizard.show()
     click(wizard, QWizard.WizardButton.NextButton, qtbot)
     summary = wizard.findChild(QLabel, "formatSummary").text()
@@ -51,6 +52,7 @@ def test_police_uk_file_goes_through_without_a_mapping(qtbot, app: QApplication,
     click(wizard, QWizard.WizardButton.FinishButton, qtbot)
     assert wizard.result is not None and wizard.result.rows_imported == 519
     assert cases_in(db) == 519
+    dispose(wizard, qtbot)
 
 
 def test_force_extract_is_mapped_checked_and_imported_with_names_dropped(
@@ -70,7 +72,6 @@ def test_force_extract_is_mapped_checked_and_imported_with_names_dropped(
     wb.save(path)
 
     wizard = ImportWizard(db, mid, path=str(path))
-    qtbot.addWidget(wizard)
     wizard.show()
     click(wizard, QWizard.WizardButton.NextButton, qtbot)
     treatments = {
@@ -99,3 +100,4 @@ def test_force_extract_is_mapped_checked_and_imported_with_names_dropped(
         assert s.scalar(select(ColumnMapping.name)) == "Monthly"
     assert {c.fields["offence"] for c in stored} == {"Harassment"}
     assert all("subject_name" not in c.fields and c.reference.startswith("OOCD-") for c in stored)
+    dispose(wizard, qtbot)

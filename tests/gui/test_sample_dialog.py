@@ -12,6 +12,8 @@ from scrutiny_app.gui.sample_dialog import SampleDialog
 from scrutiny_app.services import cases, importer, panels
 from scrutiny_app.storage import Database
 
+from .disposal import dispose
+
 pytestmark = pytest.mark.gui
 DATA = Path(__file__).parents[1] / "data"
 
@@ -23,7 +25,6 @@ def test_preview_then_draw_gives_the_previewed_stratified_sample(
     mid = panels.create_meeting(db, pid, dt.date(2019, 3, 1), "x")
     importer.import_file(db, mid, DATA / "2019-01-avon-and-somerset-stop-and-search.csv")
     dialog = SampleDialog(db, mid, population=519)
-    qtbot.addWidget(dialog)
     dialog.show()
     dialog.size.setValue(12)
     dialog.stratify.setCurrentIndex(dialog.stratify.findData("gender"))
@@ -43,6 +44,7 @@ def test_preview_then_draw_gives_the_previewed_stratified_sample(
     assert dialog.result is not None and dialog.result.seed == 40213
     agenda = [r.reference for r in cases.meeting_cases(db, mid).rows]
     assert agenda == previewed
+    dispose(dialog, qtbot)
 
 
 def test_a_bad_setting_shows_a_message_and_keeps_the_dialog(
@@ -51,8 +53,8 @@ def test_a_bad_setting_shows_a_message_and_keeps_the_dialog(
     pid = panels.create_panel(db, "stop_search", "Powers", code="SOPP")
     mid = panels.create_meeting(db, pid, dt.date(2019, 3, 1), "x")
     dialog = SampleDialog(db, mid, population=0)
-    qtbot.addWidget(dialog)
     dialog.show()
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.result is None and dialog.isVisible()
     assert any("no cases to sample from" in t for t in boxes.texts())
+    dispose(dialog, qtbot)

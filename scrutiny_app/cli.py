@@ -289,19 +289,61 @@ def cmd_recommend(db: Database, args: argparse.Namespace) -> int:
 
 
 def cmd_report(db: Database, args: argparse.Namespace) -> int:
-    from scrutiny_app.services import panels, report
+    from scrutiny_app.services import panels, report, report_docx
 
+    out: Path = args.out
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".docx"):
+        raise UserError(f"The report's --out must end in .pdf or .docx (got {out.name!r}).")
     meeting_id = panels.resolve_meeting_id(db, args.meeting)
-    out = report.build_report(db, meeting_id, args.out)
-    print(f"Report written to {out}")
+    version = "public, OFFICIAL" if args.public else "internal, OFFICIAL-SENSITIVE"
+    written: list[Path] = []
+    if suffix == ".pdf":
+        written.append(report.build_report(db, meeting_id, out, public=args.public))
+    if suffix == ".docx" or args.docx:
+        written.append(
+            report_docx.build_report_docx(
+                db, meeting_id, out.with_suffix(".docx"), public=args.public
+            )
+        )
+    for path in written:
+        print(f"Report ({version}) written to {path}")
     return 0
 
 
 def cmd_tracker(db: Database, args: argparse.Namespace) -> int:
-    from scrutiny_app.services import tracker
+    from scrutiny_app.services import tracker, tracker_import
 
-    out = tracker.export_tracker(db, args.out)
-    print(f"Recommendation tracker written to {out}")
+    if args.import_file is None:
+        if args.apply:
+            raise UserError("--apply goes with --import FILE.xlsx (the force's returned tracker).")
+        if args.out is None:
+            raise UserError(
+                "Say what to do: --out FILE.xlsx|FILE.csv to export the tracker, or "
+                "--import FILE.xlsx [--apply] to read the force's returned tracker."
+            )
+        out = tracker.export_tracker(db, args.out, panel_id=args.panel)
+        print(f"Recommendation tracker written to {out}")
+        return 0
+    if args.out is not None:
+        raise UserError("Use --out (export) or --import (read back), not both at once.")
+    preview = tracker_import.preview_tracker_import(db, args.import_file)
+    for line in preview.report_lines():
+        print(line)
+    if args.apply:
+        result = tracker_import.apply_tracker_import(db, preview, actor=args.actor)
+        print(f"Applied: {result.summary}")
+    elif preview.has_changes:
+        print("Nothing was changed: run again with --apply to apply the changes above.")
+    if preview.has_rejections:
+        n = len(preview.rejected)
+        cells = "1 cell was" if n == 1 else f"{n} cells were"
+        print(
+            f"scrutiny-app: error: {cells} rejected (listed above); correct "
+            f"{'it' if n == 1 else 'them'} in the file and import it again.",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
     return 0
 
 
@@ -414,12 +456,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default="", metavar="ROLE", help="addressed to (force role)")
     p.add_argument("--due", type=_date, metavar="YYYY-MM-DD", help="response due")
 
-    p = add("report", cmd_report, "export a meeting's panel report as PDF")
+    p = add("report", cmd_report, "export a meeting's panel report as PDF (and Word)")
     p.add_argument("--meeting", required=True, metavar="ID")
-    p.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE.pdf",
+        help="the PDF to write; a name ending in .docx writes only the Word document",
+    )
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="the published version, marked OFFICIAL: no case references, nothing the panel "
+        "flagged internal (default: the internal version, marked OFFICIAL-SENSITIVE)",
+    )
+    p.add_argument(
+        "--docx",
+        action="store_true",
+        help="also write the same report as an editable Word document beside the PDF (FILE.docx)",
+    )
 
-    p = add("tracker", cmd_tracker, "export the recommendation tracker as XLSX")
-    p.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+    p = add(
+        "tracker",
+        cmd_tracker,
+        "export the recommendation tracker (XLSX or CSV), or read back the force's returned XLSX",
+    )
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = (
+        "examples:\n"
+        "  scrutiny-app tracker --db FILE --out tracker.xlsx     export for the force\n"
+        "  scrutiny-app tracker --db FILE --out tracker.csv      export as CSV\n"
+        "  scrutiny-app tracker --db FILE --import returned.xlsx show what would change\n"
+        "  scrutiny-app tracker --db FILE --import returned.xlsx --apply\n"
+        "\n"
+        "--import without --apply changes nothing: it lists the changes per recommendation\n"
+        "(old -> new), the rejected cells (row, column), ignored edits to the panel's columns\n"
+        "and unmatched rows. --apply applies the valid changes in one transaction. Either way\n"
+        "the exit code is 2 when a cell was rejected, 0 otherwise."
+    )
+    p.add_argument(
+        "--out", type=Path, metavar="FILE.xlsx|FILE.csv", help="export the tracker to this file"
+    )
+    p.add_argument(
+        "--panel", type=int, metavar="ID", help="export one panel's recommendations only"
+    )
+    p.add_argument(
+        "--import",
+        dest="import_file",
+        type=Path,
+        metavar="FILE.xlsx",
+        help="read the tracker the force returned and show what would change",
+    )
+    p.add_argument("--apply", action="store_true", help="with --import: apply the valid changes")
 
     p = sub.add_parser("gui", help="open the app (the default)")
     p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS)

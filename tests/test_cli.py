@@ -84,8 +84,8 @@ def test_skeleton_flow_import_sample_judge_report_tracker(
 
     pdf, xlsx = tmp_path / "report.pdf", tmp_path / "tracker.xlsx"
     assert run(capsys, "report", "--db", db, "--meeting", meeting, "--out", str(pdf))[0] == 0
-    text = pdf_text(pdf)
-    assert ref in text
+    text = " ".join(pdf_text(pdf).split())  # line breaks fall where the table wraps
+    assert ref in text.replace(" ", "")
     assert "smell of cannabis" in text
     assert "SOPP-2019-03-R1" in text
     assert "40213" in text

@@ -151,8 +151,11 @@ def test_report_is_a_multi_page_pdf_with_metadata(judged: Judged) -> None:
     meta = reader.metadata
     assert meta is not None
     assert meta.title == "Police Powers Panel report: 1 March 2019"
-    assert meta.author == "Scrutiny app"
+    assert meta.author == "Police Powers Panel"
+    assert meta.creator == "Scrutiny app"
     assert meta.subject == "Scrutiny of Police Powers Panel - stop and search - Drug searches"
+    assert "OFFICIAL-SENSITIVE" in meta["/Keywords"]
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
 
 
 def test_every_page_is_marked_and_numbered(pages: list[str]) -> None:
@@ -185,19 +188,23 @@ def test_sections_come_in_order_after_the_cover(pages: list[str]) -> None:
     assert SECTION_TITLES == (
         "Purpose and remit",
         "Attendance",
+        "Performance context",
         "Theme and case selection",
         "Outcomes",
         "Summary for the Commissioner",
         "Case-by-case findings",
         "Good practice and learning",
+        "Themes and concerns",
         "Recommendations",
-        "Next steps",
+        "Force response",
+        "Status of earlier recommendations",
+        "Next theme and next steps",
     )
 
 
 def test_outcome_table_has_scheme_labels_counts_and_percentages(pages: list[str]) -> None:
     body = _flat(" ".join(pages[1:]))
-    section = body[body.find("4. Outcomes") : body.find("5. Summary for the Commissioner")]
+    section = body[body.find("5. Outcomes") : body.find("6. Summary for the Commissioner")]
     for label, count, pct in (
         ("Green - good practice", 20, "52.6%"),
         ("Amber - adequate, feedback required", 11, "28.9%"),
@@ -255,7 +262,7 @@ def test_findings_list_every_case_with_repeated_header(judged: Judged, pages: li
 
 def test_attendance_lists_roles_and_organisations_not_names(pages: list[str]) -> None:
     text = _flat(" ".join(pages[1:]))
-    section = text[text.find("2. Attendance") : text.find("3. Theme and case selection")]
+    section = text[text.find("2. Attendance") : text.find("3. Performance context")]
     assert "Chair Independent member 1" in section
     assert "Panel member Magistrates' Association 2" in section
     assert "OPCC scrutiny officer" in section
@@ -269,7 +276,7 @@ def test_attendance_lists_roles_and_organisations_not_names(pages: list[str]) ->
 
 def test_selection_section_states_population_method_seed_and_numbers(pages: list[str]) -> None:
     body = _flat(" ".join(pages[1:]))
-    section = body[body.find("3. Theme and case selection") : body.find("4. Outcomes")]
+    section = body[body.find("4. Theme and case selection") : body.find("5. Outcomes")]
     assert "The theme of this meeting was: Drug searches." in section
     assert "40 cases were drawn at random from a population of 519" in section
     assert "Population 519 eligible cases" in section
@@ -283,18 +290,20 @@ def test_selection_section_states_population_method_seed_and_numbers(pages: list
 
 def test_learning_recommendations_and_next_steps(judged: Judged, pages: list[str]) -> None:
     body = _flat(" ".join(pages[1:]))
-    learning = body[body.find("7. Good practice and learning") : body.find("8. Recommendations")]
+    learning = body[
+        body.find("8. Good practice and learning") : body.find("9. Themes and concerns")
+    ]
     assert "Calm & courteous <throughout>." in learning  # escaped, not taken as markup
     assert judged.references[0] in learning and judged.references[9] in learning
     assert "Organisational learning" in learning
     assert "Video switched on late." in learning
-    recs = body[body.find("8. Recommendations") : body.find("9. Next steps")]
+    recs = body[body.find("10. Recommendations") : body.find("11. Force response")]
     assert judged.rec_reference == "SOPP-2019-03-R1"
     assert judged.rec_reference in recs
     assert "Body-worn video lead" in recs
     assert "1 May 2019" in recs
     assert "Issued (awaiting response)" in recs
-    steps = body[body.find("9. Next steps") :]
+    steps = body[body.find("13. Next theme and next steps") :]
     assert "written response by 1 May 2019" in steps
     assert "The 2 cases on which the Panel did not reach consensus" in steps
 
@@ -369,8 +378,60 @@ def test_meeting_without_cases_still_reports(tmp_path: Path) -> None:
     db.close()
 
 
+def test_fonts_are_embedded_and_nothing_else_is_used(judged: Judged) -> None:
+    reader = PdfReader(judged.pdf)
+    seen = set()
+    for page in reader.pages:
+        fonts = page["/Resources"]["/Font"]
+        for ref in fonts.values():
+            font = ref.get_object()
+            name = str(font["/BaseFont"])
+            seen.add(name.split("+", 1)[-1])
+            assert font["/Subtype"] == "/TrueType", name  # no unembedded standard font
+            descriptor = font["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor, f"{name} is not embedded"
+            assert "+" in name  # a subset
+    assert seen == {"DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"}
+
+
+def test_contents_list_and_outline_point_at_the_sections(judged: Judged, pages: list[str]) -> None:
+    reader = PdfReader(judged.pdf)
+    outline = reader.outline
+    titles = [f"{i}. {t}" for i, t in enumerate(SECTION_TITLES, start=1)]
+    assert [o.title for o in outline] == titles
+    starts = [reader.get_destination_page_number(o) + 1 for o in outline]
+    for title, page in zip(titles, starts, strict=True):
+        assert title in _flat(pages[page - 1]), (title, page)
+    # The cover's contents list: every title, then the page numbers drawn at save time.
+    cover = pages[0]
+    assert all(t in cover for t in titles)
+    numbers = [int(x) for x in cover.split(f"Page 1 of {len(pages)}")[1].split()]
+    assert numbers == starts
+    links = [a.get_object() for a in reader.pages[0]["/Annots"]]
+    assert sum(1 for a in links if a["/Subtype"] == "/Link") == len(titles)
+
+
+def test_pdf_bytes_for_the_preview(judged: Judged) -> None:
+    data = report.report_pdf_bytes(judged.db, judged.meeting_id, public=True)
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+
+
+def test_meeting_summary_matches_the_report(judged: Judged, pages: list[str]) -> None:
+    text = report.meeting_summary(judged.db, judged.meeting_id)
+    assert text.startswith("The Panel scrutinised 38 cases")
+    assert text in _flat(" ".join(pages))
+
+
 def test_report_module_exports() -> None:
-    assert report.__all__ == ["SECTION_TITLES", "build_report", "commissioner_summary"]
+    assert report.__all__ == [
+        "SECTION_TITLES",
+        "build_report",
+        "commissioner_summary",
+        "meeting_summary",
+        "register_fonts",
+        "render_pdf",
+        "report_pdf_bytes",
+    ]
 
 
 # --------------------------------------------------------------------------- the summary
@@ -455,3 +516,28 @@ def test_summary_reads_well_for_any_numbers(key: str, numbers: list[int]) -> Non
         if c.count and not c.outcome.is_carry_over:
             label = c.outcome.label.lower() if key == "oocd" else f'"{c.outcome.label}"'
             assert label in text
+
+
+def test_awkward_text_never_breaks_the_report(tmp_path: Path) -> None:
+    from scrutiny_app.services import report_sections
+    from scrutiny_app.services.report_docx import build_report_docx
+
+    db = Database.open(tmp_path / "odd.db")
+    pid = panels.create_panel(db, "stop_search", "Powers", force="Avon & Somerset <Police>")
+    mid = panels.create_meeting(db, pid, dt.date(2019, 4, 1), "Knives & <b>bold</b>")
+    importer.import_stop_search(db, mid, FILE_2019_01)
+    sampling.draw_sample(db, mid, 3, seed=7)
+    odd = (
+        "Tabs\there, a bell \x07, emoji \U0001f46e, Welsh ŵ ŷ, <i>not markup</i> & "
+        "**unclosed, and a very long word " + "x" * 400
+    )
+    for row in cases.meeting_cases(db, mid).rows:
+        judgements.record_judgement(db, row.item_id, "amber", observations=odd)
+    report_sections.set_section(db, mid, "themes", odd + "\n\n- " + odd)
+    pdf = build_report(db, mid, tmp_path / "odd.pdf")
+    text = _flat(" ".join(_pdf_text(pdf)))
+    assert "<i>not markup</i> &" in text
+    assert "Avon & Somerset <Police>" in text
+    build_report(db, mid, tmp_path / "odd-public.pdf", public=True)
+    build_report_docx(db, mid, tmp_path / "odd.docx")
+    db.close()

@@ -118,7 +118,8 @@ def test_sheet_layout(tracked: Tracked, tmp_path: Path) -> None:
     assert out == tmp_path / "tracker.xlsx"
     assert [p.name for p in tmp_path.iterdir()] == ["tracker.xlsx"]
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Recommendations"]
+    assert wb.sheetnames == ["Recommendations", "How to fill in", "Lists"]
+    assert wb["Lists"].sheet_state == "hidden"
     ws = wb["Recommendations"]
     assert [c.value for c in ws[1]] == EXPECTED_COLUMNS
     assert all(c.font.bold for c in ws[1])
@@ -255,3 +256,83 @@ def test_a_failed_write_is_a_user_error_and_leaves_nothing(
 def test_missing_folder_is_a_user_error(tracked: Tracked, tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no folder"):
         export_tracker(tracked.db, tmp_path / "nope" / "t.xlsx")
+
+
+# --------------------------------------------------------------------------- for the force
+
+FORCE_COLUMNS = [
+    "Force response",
+    "Response date",
+    "Decision",
+    "Action owner",
+    "Target date",
+    "Status",
+    "Evidence",
+]
+
+
+def _letter(column: str) -> str:
+    return openpyxl.utils.get_column_letter(EXPECTED_COLUMNS.index(column) + 1)
+
+
+def test_force_columns_open_panel_columns_locked(tracked: Tracked, tmp_path: Path) -> None:
+    ws = openpyxl.load_workbook(export_tracker(tracked.db, tmp_path / "t.xlsx", today=TODAY))[
+        "Recommendations"
+    ]
+    assert ws.protection.sheet  # protected, so locked cells cannot be typed over
+    assert not ws.protection.autoFilter and not ws.protection.formatColumns
+    for row in range(2, ws.max_row + 1):
+        for column in EXPECTED_COLUMNS:
+            locked = ws[f"{_letter(column)}{row}"].protection.locked
+            assert locked == (column not in FORCE_COLUMNS), (column, row)
+    assert ws[f"{_letter('Force response')}1"].fill.fgColor.rgb.endswith("FFE699")
+
+
+def test_drop_downs_for_decision_and_status(tracked: Tracked, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(export_tracker(tracked.db, tmp_path / "t.xlsx", today=TODAY))
+    ws = wb["Recommendations"]
+    lists = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    last = ws.max_row
+    decision = lists[f"{_letter('Decision')}2:{_letter('Decision')}{last}"]
+    status = lists[f"{_letter('Status')}2:{_letter('Status')}{last}"]
+    assert decision.type == status.type == "list"
+    assert decision.showErrorMessage and status.showErrorMessage
+    source = wb["Lists"]
+    ref = decision.formula1.removeprefix("=").split("!")[1].replace("$", "")
+    assert [c.value for (c,) in source[ref]] == ["Accepted", "Partially accepted", "Not accepted"]
+    ref = status.formula1.removeprefix("=").split("!")[1].replace("$", "")
+    labels = [c.value for (c,) in source[ref]]
+    assert "Accepted, in progress" in labels and "Issued (awaiting response)" in labels
+    assert len(labels) == 9
+    dates = [dv for dv in ws.data_validations.dataValidation if dv.type == "date"]
+    assert len(dates) == 1 and _letter("Target date") in str(dates[0].sqref)
+
+
+def test_help_sheet_and_properties(tracked: Tracked, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(export_tracker(tracked.db, tmp_path / "t.xlsx", today=TODAY))
+    assert wb.active.title == "Recommendations"  # type: ignore[union-attr]
+    assert "shaded columns" in wb["How to fill in"]["A3"].value
+    assert wb.properties.keywords == "OFFICIAL-SENSITIVE"
+
+
+def test_csv_export(tracked: Tracked, tmp_path: Path) -> None:
+    import csv
+
+    out = export_tracker(tracked.db, tmp_path / "t.csv", today=TODAY)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads it right
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == EXPECTED_COLUMNS
+    by_ref = {r["Reference"]: r for r in rows}
+    late = by_ref[tracked.overdue.reference]
+    assert late["Response due"] == "2019-05-01" and late["Overdue"] == "Yes"
+    assert late["Id"] == tracked.overdue.uuid
+    # Text that a spreadsheet would run as a formula is kept as text.
+    assert by_ref[tracked.answered.reference]["Recommendation"].startswith("'=Record")
+
+
+def test_export_needs_xlsx_or_csv(tracked: Tracked, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"must end in \.xlsx or \.csv"):
+        export_tracker(tracked.db, tmp_path / "t.ods")
+    assert list(tmp_path.iterdir()) == []

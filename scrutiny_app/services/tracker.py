@@ -1,35 +1,64 @@
-"""Export the recommendation tracker as an Excel workbook (openpyxl).
+"""The recommendation tracker: the filtered view the app shows, and its export for the force.
 
-One row per recommendation with the DOMAIN.md columns, real Excel dates, a bold filled header,
-frozen header row and first column, and a last, hidden "Id" column holding the recommendation's
-stable UUID so a sheet sent to the force and returned can be matched back row by row.
+**Export** (:func:`export_tracker`), to XLSX or CSV by the file's suffix. One row per
+recommendation with the DOMAIN.md columns and a last, hidden "Id" column holding the
+recommendation's stable UUID, so a sheet sent to the force and returned can be matched back row
+by row (:mod:`~scrutiny_app.services.tracker_import`). The workbook has a formatted header,
+frozen panes, real Excel dates, drop-down lists for Decision and Status (from a hidden "Lists"
+sheet, since status labels contain commas), and sheet protection with only the force's columns
+(:data:`FORCE_COLUMNS`) unlocked: the panel's columns are locked against slips, not secured (there
+is no password; the import never takes the panel's columns from a returned file anyway).
+A CSV has the same columns, ISO dates, UTF-8 with a byte order mark (Excel reads it right).
 
-The workbook is written beside ``out_path`` under a temporary name and renamed at the end, so a
+**View** (:func:`tracker_rows`): the rows filtered by open, overdue, panel, addressed to,
+meeting and a search text, for the app's tracker view.
+
+Files are written beside ``out_path`` under a temporary name and renamed at the end, so a
 failed export never leaves a half-written file.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from scrutiny_app.domain.vocab import Classification, RecommendationStatus
+from scrutiny_app.domain.vocab import Classification, Decision, RecommendationStatus
+from scrutiny_app.errors import UserError
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.recommendations import (
+    DECISION_LABELS,
     RecommendationRow,
     UpdateRow,
+    decision_label,
     list_recommendations,
+    status_label,
 )
 from scrutiny_app.storage.database import Database
 
-__all__ = ["SHEET_TITLE", "TRACKER_COLUMNS", "export_tracker"]
+__all__ = [
+    "COLUMN_FIELDS",
+    "FORCE_COLUMNS",
+    "SHEET_TITLE",
+    "TRACKER_COLUMNS",
+    "TrackerFilter",
+    "addressed_to_options",
+    "export_tracker",
+    "tracker_rows",
+    "update_line",
+]
 
 SHEET_TITLE = "Recommendations"
+LISTS_TITLE = "Lists"
+HELP_TITLE = "How to fill in"
 DATE_FORMAT = "d mmm yyyy"
 
 # (header, width in characters). The order is DOMAIN.md's; "Id" is the hidden last column.
@@ -46,10 +75,10 @@ _COLUMNS: tuple[tuple[str, float], ...] = (
     ("Response due", 12),
     ("Force response", 40),
     ("Response date", 12),
-    ("Decision", 16),
+    ("Decision", 18),
     ("Action owner", 20),
     ("Target date", 12),
-    ("Status", 22),
+    ("Status", 26),
     ("Overdue", 9),
     ("Updates", 50),
     ("Evidence", 30),
@@ -58,15 +87,107 @@ _COLUMNS: tuple[tuple[str, float], ...] = (
     ("Id", 38),
 )
 TRACKER_COLUMNS: list[str] = [name for name, _ in _COLUMNS]
+# The columns the force fills in (unlocked in the workbook, read back by the import).
+FORCE_COLUMNS: tuple[str, ...] = (
+    "Force response",
+    "Response date",
+    "Decision",
+    "Action owner",
+    "Target date",
+    "Status",
+    "Evidence",
+)
+# Header -> RecommendationRow attribute (or the computed value's name).
+COLUMN_FIELDS: dict[str, str] = {
+    "Reference": "reference",
+    "Panel": "panel",
+    "Meeting": "meeting",
+    "Date raised": "date_raised",
+    "Linked cases": "linked_cases",
+    "Theme": "theme",
+    "Recommendation": "text",
+    "Addressed to": "addressed_to",
+    "Priority": "priority",
+    "Response due": "response_due",
+    "Force response": "force_response",
+    "Response date": "response_date",
+    "Decision": "decision",
+    "Action owner": "action_owner",
+    "Target date": "target_date",
+    "Status": "status",
+    "Overdue": "overdue",
+    "Updates": "updates",
+    "Evidence": "evidence",
+    "Date closed": "date_closed",
+    "Where published": "published_in",
+    "Id": "uuid",
+}
 _DATE_COLUMNS = frozenset(
     {"Date raised", "Response due", "Response date", "Target date", "Date closed"}
 )
 
 _HEADER_FONT = Font(bold=True, color="1D3557")
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+_FORCE_HEADER_FILL = PatternFill("solid", fgColor="FFE699")
+_FORCE_CELL_FILL = PatternFill("solid", fgColor="FFF8E1")
 _HEADER_BORDER = Border(bottom=Side(style="medium", color="1D3557"))
 _OVERDUE_FONT = Font(bold=True, color="C62828")
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+_UNLOCKED = Protection(locked=False)
+
+
+# --------------------------------------------------------------------------- the view
+
+
+@dataclass(frozen=True)
+class TrackerFilter:
+    """What the tracker view shows. Empty values do not filter."""
+
+    panel_id: int | None = None
+    meeting_id: int | None = None
+    open_only: bool = False  # not closed or superseded
+    overdue_only: bool = False  # past due with no response
+    addressed_to: str = ""  # the force role, any case
+    text: str = ""  # words to find in the reference, text, addressee or response
+
+
+def tracker_rows(
+    db: Database, flt: TrackerFilter | None = None, *, today: dt.date | None = None
+) -> list[RecommendationRow]:
+    """The tracker's rows, filtered (panel, then date raised, then number)."""
+    flt = flt or TrackerFilter()
+    rows = list_recommendations(
+        db, panel_id=flt.panel_id, meeting_id=flt.meeting_id, today=today or dt.date.today()
+    )
+    if flt.open_only:
+        rows = [r for r in rows if r.is_open]
+    if flt.overdue_only:
+        rows = [r for r in rows if r.overdue]
+    if flt.addressed_to.strip():
+        who = flt.addressed_to.strip().casefold()
+        rows = [r for r in rows if r.addressed_to.casefold() == who]
+    words = flt.text.casefold().split()
+    if words:
+
+        def haystack(r: RecommendationRow) -> str:
+            return " ".join(
+                (r.reference, r.text, r.addressed_to, r.force_response, r.theme, r.action_owner)
+            ).casefold()
+
+        rows = [r for r in rows if all(w in haystack(r) for w in words)]
+    return rows
+
+
+def addressed_to_options(db: Database, panel_id: int | None = None) -> list[str]:
+    """The distinct force roles recommendations are addressed to (for the view's filter)."""
+    seen: dict[str, str] = {}
+    for r in list_recommendations(db, panel_id=panel_id):
+        if r.addressed_to.strip():
+            seen.setdefault(r.addressed_to.strip().casefold(), r.addressed_to.strip())
+    return sorted(seen.values(), key=str.casefold)
+
+
+# --------------------------------------------------------------------------- values
 
 
 def _label(value: str | None) -> str:
@@ -74,21 +195,12 @@ def _label(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
-def _status_label(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return RecommendationStatus(value).label
-    except ValueError:
-        return _label(value)
-
-
 def update_line(u: UpdateRow) -> str:
     """One dated update: '2019-03-01 Draft -> Issued (awaiting response): note'."""
     if u.status_from and u.status_to:
-        change = f"{_status_label(u.status_from)} -> {_status_label(u.status_to)}"
+        change = f"{status_label(u.status_from)} -> {status_label(u.status_to)}"
     else:
-        change = _status_label(u.status_to or u.status_from)
+        change = status_label(u.status_to or u.status_from)
     text = f"{u.on:%Y-%m-%d}"
     if change:
         text += f" {change}"
@@ -97,36 +209,38 @@ def update_line(u: UpdateRow) -> str:
     return text
 
 
+def column_value(r: RecommendationRow, column: str) -> Any:
+    """What the export writes in ``column`` for ``r`` (dates as dates, labels for codes)."""
+    match column:
+        case "Linked cases":
+            return ", ".join(r.linked_cases)
+        case "Priority":
+            return _label(r.priority)
+        case "Decision":
+            return decision_label(r.decision)
+        case "Status":
+            return status_label(r.status)
+        case "Overdue":
+            return "Yes" if r.overdue else ""
+        case "Updates":
+            return "\n".join(update_line(u) for u in r.updates)
+    return getattr(r, COLUMN_FIELDS[column])
+
+
 def _values(r: RecommendationRow) -> list[Any]:
-    return [
-        r.reference,
-        r.panel,
-        r.meeting,
-        r.date_raised,
-        ", ".join(r.linked_cases),
-        r.theme,
-        r.text,
-        r.addressed_to,
-        _label(r.priority),
-        r.response_due,
-        r.force_response,
-        r.response_date,
-        _label(r.decision),
-        r.action_owner,
-        r.target_date,
-        _status_label(r.status),
-        "Yes" if r.overdue else "",
-        "\n".join(update_line(u) for u in r.updates),
-        r.evidence,
-        r.date_closed,
-        r.published_in,
-        r.uuid,
-    ]
+    return [column_value(r, c) for c in TRACKER_COLUMNS]
 
 
 def _excel_value(value: Any) -> Any:
-    """None and '' become empty cells."""
-    return None if value is None or value == "" else value
+    """None and '' become empty cells; control characters Excel cannot hold are dropped."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+# --------------------------------------------------------------------------- export
 
 
 def export_tracker(
@@ -135,19 +249,105 @@ def export_tracker(
     *,
     panel_id: int | None = None,
     today: dt.date | None = None,
+    rows: list[RecommendationRow] | None = None,
 ) -> Path:
-    """Write the recommendation tracker (one panel's, or every panel's) to ``out_path`` (XLSX)."""
-    out_path = Path(out_path)
-    rows = list_recommendations(db, panel_id=panel_id, today=today or dt.date.today())
+    """Write the recommendation tracker (one panel's, or every panel's) to ``out_path``.
 
+    ``.xlsx`` gives the workbook for the force, ``.csv`` a plain table. ``rows`` exports those
+    rows instead (e.g. the app's filtered view, from :func:`tracker_rows`).
+    """
+    out_path = Path(out_path)
+    suffix = out_path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise UserError(
+            f"Cannot export the tracker as {out_path.name!r}: the file must end in .xlsx or .csv."
+        )
+    if rows is None:
+        rows = list_recommendations(db, panel_id=panel_id, today=today or dt.date.today())
+    if suffix == ".csv":
+        return _export_csv(rows, out_path)
+    return _export_xlsx(rows, out_path, panel_id=panel_id)
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    # A cell starting with = + - @ would be run as a formula by a spreadsheet: keep it text.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+def _export_csv(rows: list[RecommendationRow], out_path: Path) -> Path:
+    with (
+        atomic_output(out_path, "tracker") as tmp,
+        tmp.open("w", encoding="utf-8-sig", newline="") as fh,
+    ):
+        writer = csv.writer(fh)
+        writer.writerow(TRACKER_COLUMNS)
+        for r in rows:
+            writer.writerow([_csv_text(v) for v in _values(r)])
+    return out_path
+
+
+def _lists_sheet(wb: Workbook) -> tuple[str, str]:
+    """The hidden sheet the drop-downs read from; returns the two ranges."""
+    ws = wb.create_sheet(LISTS_TITLE)
+    ws["A1"], ws["B1"] = "Decision", "Status"
+    decisions = [DECISION_LABELS[d] for d in Decision]
+    statuses = [s.label for s in RecommendationStatus]
+    for i, text in enumerate(decisions, start=2):
+        ws.cell(i, 1, text)
+    for i, text in enumerate(statuses, start=2):
+        ws.cell(i, 2, text)
+    ws.sheet_state = "hidden"
+    return (
+        f"{LISTS_TITLE}!$A$2:$A${len(decisions) + 1}",
+        f"{LISTS_TITLE}!$B$2:$B${len(statuses) + 1}",
+    )
+
+
+_HELP = (
+    "How to fill in the recommendation tracker",
+    "",
+    "Please fill in the shaded columns only: Force response, Response date, Decision, "
+    "Action owner, Target date, Status and Evidence. The other columns are the Panel's and are "
+    "locked; changes made to them are not taken back.",
+    "Decision and Status: choose from the drop-down list.",
+    "Status moves one step at a time: Issued (awaiting response) -> Response received -> "
+    "Accepted, in progress (or Partially accepted / Not accepted) -> Completed. "
+    "Only the Panel closes a recommendation.",
+    "Dates: type a date (e.g. 30/09/2026). Please do not add, delete or move rows, and do not "
+    "change the Reference column: each row is matched back by a hidden identifier.",
+    "Return the file to the Office of the Police and Crime Commissioner.",
+)
+
+
+def _help_sheet(wb: Workbook, marking: str) -> None:
+    ws = wb.create_sheet(HELP_TITLE)
+    ws.column_dimensions["A"].width = 110
+    for i, text in enumerate(_HELP, start=1):
+        cell = ws.cell(i, 1, text or None)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if i == 1:
+            cell.font = Font(bold=True, size=13, color="1D3557")
+    ws.oddHeader.center.text = marking
+    ws.oddFooter.center.text = marking
+
+
+def _export_xlsx(rows: list[RecommendationRow], out_path: Path, *, panel_id: int | None) -> Path:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = SHEET_TITLE
     ws.append(TRACKER_COLUMNS)
-    for cell in ws[1]:
+    force_cols = {TRACKER_COLUMNS.index(c) + 1 for c in FORCE_COLUMNS}
+    for col, cell in enumerate(ws[1], start=1):
         cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
+        cell.fill = _FORCE_HEADER_FILL if col in force_cols else _HEADER_FILL
         cell.border = _HEADER_BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     ws.row_dimensions[1].height = 30
@@ -160,6 +360,9 @@ def export_tracker(
                 cell.data_type = "s"
             if TRACKER_COLUMNS[col - 1] in _DATE_COLUMNS:
                 cell.number_format = DATE_FORMAT
+            if col in force_cols:
+                cell.protection = _UNLOCKED
+                cell.fill = _FORCE_CELL_FILL
         if r.overdue:
             ws.cell(ws.max_row, TRACKER_COLUMNS.index("Overdue") + 1).font = _OVERDUE_FONT
 
@@ -169,7 +372,49 @@ def export_tracker(
     ws.column_dimensions[id_letter].hidden = True
     ws.freeze_panes = "B2"  # the header row and the reference column stay in view
     last_visible = get_column_letter(len(TRACKER_COLUMNS) - 1)
+    last_row = max(ws.max_row, 2)
     ws.auto_filter.ref = f"A1:{last_visible}{max(ws.max_row, 1)}"
+
+    # Drop-down lists and date checks on the force's columns.
+    _help_sheet(wb, Classification.OFFICIAL_SENSITIVE.value)
+    decision_range, status_range = _lists_sheet(wb)
+
+    def letter(column: str) -> str:
+        return get_column_letter(TRACKER_COLUMNS.index(column) + 1)
+
+    for column, source, what in (
+        ("Decision", decision_range, "decision"),
+        ("Status", status_range, "status"),
+    ):
+        dv = DataValidation(
+            type="list",
+            formula1=f"={source}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=f"Not a {what}",
+            error=f"Please choose a {what} from the list.",
+        )
+        dv.add(f"{letter(column)}2:{letter(column)}{last_row}")
+        ws.add_data_validation(dv)
+    dates = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="DATE(2000,1,1)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not a date",
+        error="Please type a date, e.g. 30/09/2026.",
+    )
+    for column in ("Response date", "Target date"):
+        dates.add(f"{letter(column)}2:{letter(column)}{last_row}")
+    ws.add_data_validation(dates)
+
+    # The panel's columns locked, the force's open; sorting, filtering and resizing allowed.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
 
     # Printing: landscape, one page wide, header row on every page, and the marking.
     ws.page_setup.orientation = "landscape"
@@ -185,6 +430,8 @@ def export_tracker(
     wb.properties.title = "Recommendation tracker"
     wb.properties.creator = "Scrutiny app"
     wb.properties.subject = rows[0].panel if panel_id is not None and rows else "All panels"
+    wb.properties.keywords = marking
+    wb.active = 0
 
     with atomic_output(out_path, "tracker") as tmp:
         wb.save(tmp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -277,7 +278,7 @@ def test_damaged_police_uk_files_import_whole_or_not_at_all(
     text = FILE_2019_01.read_bytes()[: 200 + cut * 20]
     path = tmp_path / "damaged.csv"
     path.write_bytes(text.replace(b",", delimiter.encode()) + junk)
-    with Database.open(tmp_path / f"fz{cut}.db") as db:
+    with Database.open(tmp_path / f"fz-{uuid.uuid4().hex}.db") as db:  # one per example
         pid = panels.create_panel(db, "stop_search", "P", code="SOPP")
         mid = panels.create_meeting(db, pid, dt.date(2019, 1, 1), "x")
         try:

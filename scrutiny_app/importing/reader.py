@@ -390,6 +390,9 @@ def _finish_chunk(
             frame = frame[~blank]
     problems: list[InputProblem] = []
     for column in frame.columns if long_cells else ():
+        uniques = pd.unique(frame[column])
+        if not len(uniques) or max(len(str(u)) for u in uniques) <= MAX_CELL_CHARS:
+            continue  # the usual case, settled on the distinct values alone
         lengths = frame[column].str.len()
         for i in lengths[lengths > MAX_CELL_CHARS].index:
             problems.append(
@@ -408,18 +411,29 @@ def _finish_chunk(
 
 
 def read_xlsx(path: Path, known: Iterable[str] = (), sheet: str | int = 0) -> Table:
+    """Read the first (or the named) sheet with calamine, straight to Python values."""
+    from python_calamine import CalamineWorkbook
+
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
-        raw = pd.read_excel(path, sheet_name=sheet, header=None, engine="calamine", dtype=object)
+        book = CalamineWorkbook.from_path(str(path))
+        data = (
+            book.get_sheet_by_index(sheet)
+            if isinstance(sheet, int)
+            else book.get_sheet_by_name(sheet)
+        ).to_python(skip_empty_area=False)  # from A1, so list index = sheet row - 1
     except Exception as exc:  # calamine raises its own error types for broken files
         raise InputProblem(f"not a readable spreadsheet ({exc})", file=path.name) from None
-    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    raw = pd.DataFrame(data, dtype=object)
+    if not raw.empty:
+        empty = raw.isna() | (raw == "")
+        raw = raw.loc[~empty.all(axis=1), ~empty.all(axis=0)]
     if raw.empty:
         raise InputProblem("the spreadsheet is empty", file=path.name)
-    text = raw.map(_cell_text)
+    text = raw.apply(_column_text)
     head_rows = text.head(HEADER_SCAN_ROWS).values.tolist()
     header_pos = find_header(head_rows, known)
-    header_row = int(raw.index[header_pos]) + 1  # pandas rows are 0-based sheet rows
+    header_row = int(raw.index[header_pos]) + 1
     columns = [normalise_header(c) for c in head_rows[header_pos]]
     keep = [i for i, c in enumerate(columns) if c]
     columns = [columns[i] for i in keep]
@@ -431,6 +445,14 @@ def read_xlsx(path: Path, known: Iterable[str] = (), sheet: str | int = 0) -> Ta
         sheet=str(sheet),
     )  # fmt: skip
     return _finish_chunk(info, body, [int(r) + 1 for r in body.index])
+
+
+def _column_text(column: pd.Series) -> pd.Series:
+    """_cell_text for a whole column, once per distinct value."""
+    codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=False)
+    table = np.empty(len(uniques), dtype=object)
+    table[:] = [_cell_text(u) for u in uniques]
+    return pd.Series(table[codes] if len(uniques) else [], index=column.index, dtype=object)
 
 
 def _cell_text(value: object) -> str:

@@ -271,6 +271,8 @@ def create_demo(db: Database) -> DemoIds:
         actor=a,
     )
 
+    _oocd_narrative(db, meeting)
+
     # ---- Police powers: stop and search, from the real January 2019 file --------------------
     powers = panels.create_panel(
         db,
@@ -309,6 +311,31 @@ def create_demo(db: Database) -> DemoIds:
     ):
         judgements.record_judgement(db, row.item_id, code, observations=note, actor=a)
     return DemoIds(oocd, meeting, powers, pp_meeting)
+
+
+def _oocd_narrative(db: Database, meeting: int) -> None:
+    """The sections an officer writes in the app for the report (synthetic text)."""
+    from scrutiny_app.services import report_sections
+
+    texts = {
+        "performance_context": (
+            "In the twelve months to August 2026 the force recorded 1,412 stalking and harassment "
+            "offences; 9% were finalised with an out of court disposal, against 6% the year "
+            "before.\n\n- Community resolutions: 96\n- Conditional cautions: 31"
+        ),
+        "themes": (
+            "**Recognising stalking.** In five cases a course of conduct that met the stalking "
+            "definition was recorded as harassment.\n\n**The victim's voice.** Victims' views "
+            "were often recorded as a single word, or not at all."
+        ),
+        "force_response": (
+            "The Head of Criminal Justice attended and welcomed the Panel's findings; a written "
+            "response to both recommendations is due by the dates shown."
+        ),
+    }
+    for key, text in texts.items():
+        report_sections.set_section(db, meeting, key, text, actor=DEMO_ACTOR)
+    report_sections.set_next_theme(db, meeting, "Youth conditional cautions", actor=DEMO_ACTOR)
 
 
 def ensure_demo(db: Database) -> bool:

@@ -84,44 +84,35 @@ def measure(kind: str, path: Path, workdir: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def compare(name: str, path: Path, workdir: Path, max_ratio: float, max_rss_mb: float) -> dict:
+    """The app's import of ``path`` against the floor for the same file, both measured now."""
+    fl = measure("floor", path, workdir)
+    app = measure("import", path, workdir)
+    ratio = app["seconds"] / fl["seconds"]
+    return {
+        "name": name,
+        "seconds": app["seconds"],
+        "baseline_seconds": fl["seconds"],
+        "ratio": ratio,
+        "rows_per_second": app["rows"] / app["seconds"],
+        "peak_rss_mb": app["peak_rss_mb"],
+        "baseline_peak_rss_mb": fl["peak_rss_mb"],
+        "target": f"ratio <= {max_ratio}, peak RSS <= {max_rss_mb:.0f} MB",
+        "ok": ratio <= max_ratio and app["peak_rss_mb"] <= max_rss_mb,
+    }
+
+
 def run(workdir: Path, rows: int = 1_000_000, xlsx_rows: int = 100_000) -> list[dict]:
-    results = []
     csv_path = workdir / f"stop-search-{rows}.csv"
     if not csv_path.exists():
         generate.write_csv(csv_path, rows)
-    fl = measure("floor", csv_path, workdir)
-    app = measure("import", csv_path, workdir)
-    results.append(
-        {
-            "name": f"import CSV {rows:,} rows",
-            "seconds": app["seconds"],
-            "baseline_seconds": fl["seconds"],
-            "ratio": app["seconds"] / fl["seconds"],
-            "rows_per_second": app["rows"] / app["seconds"],
-            "peak_rss_mb": app["peak_rss_mb"],
-            "baseline_peak_rss_mb": fl["peak_rss_mb"],
-            "target": "ratio <= 1.5, peak RSS <= 1536 MB",
-            "ok": app["seconds"] / fl["seconds"] <= 1.5 and app["peak_rss_mb"] <= 1536,
-        }
-    )
     xlsx_path = workdir / f"stop-search-{xlsx_rows}.xlsx"
     if not xlsx_path.exists():
         generate.write_xlsx(xlsx_path, xlsx_rows)
-    fl = measure("floor", xlsx_path, workdir)
-    app = measure("import", xlsx_path, workdir)
-    results.append(
-        {
-            "name": f"import XLSX {xlsx_rows:,} rows",
-            "seconds": app["seconds"],
-            "baseline_seconds": fl["seconds"],
-            "ratio": app["seconds"] / fl["seconds"],
-            "rows_per_second": app["rows"] / app["seconds"],
-            "peak_rss_mb": app["peak_rss_mb"],
-            "target": "ratio <= 1.2",
-            "ok": app["seconds"] / fl["seconds"] <= 1.2,
-        }
-    )
-    return results
+    return [
+        compare(f"import CSV {rows:,} rows", csv_path, workdir, 1.5, 1536),
+        compare(f"import XLSX {xlsx_rows:,} rows", xlsx_path, workdir, 1.2, 1536),
+    ]
 
 
 if __name__ == "__main__":

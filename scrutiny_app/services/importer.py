@@ -270,6 +270,13 @@ def _mapping_problems(fmt: str, mapping: dict[str, str], columns: list[str], pan
     return problems
 
 
+def _batch_with_file(s: Session, panel_id: int, sha256: str) -> ImportBatch | None:
+    """An earlier batch of this panel holding the very same file, if any."""
+    return s.scalar(
+        select(ImportBatch).where(ImportBatch.panel_id == panel_id, ImportBatch.sha256 == sha256)
+    )
+
+
 def plan_import(
     db: Database,
     meeting_id: int,
@@ -288,11 +295,7 @@ def plan_import(
         table = reader.read_table_head(path, known, rows=PREVIEW_ROWS)
         info = table.info
         fmt, chosen, source = _choose_mapping(s, panel, info.columns, mapping, mapping_name)
-        dup = s.scalar(
-            select(ImportBatch.id).where(
-                ImportBatch.panel_id == panel.id, ImportBatch.sha256 == info.sha256
-            )
-        )
+        dup = _batch_with_file(s, panel.id, info.sha256)
     return ImportPlan(
         file_name=path.name,
         sha256=info.sha256,
@@ -306,7 +309,7 @@ def plan_import(
         columns=[ColumnPlan(c, chosen[c], _treatment(chosen[c], panel)) for c in info.columns],
         preview=table.frame,
         mapping_problems=_mapping_problems(fmt, chosen, info.columns, panel),
-        duplicate_of=dup,
+        duplicate_of=dup.id if dup is not None else None,
     )
 
 
@@ -412,11 +415,7 @@ def import_file(
         known = _known_columns(s, panel.id)
         info, chunks = reader.iter_tables(path, known, chunk_rows=chunk_rows)
         fmt, chosen, source = _choose_mapping(s, panel, info.columns, mapping, mapping_name)
-        dup = s.scalar(
-            select(ImportBatch).where(
-                ImportBatch.panel_id == panel.id, ImportBatch.sha256 == info.sha256
-            )
-        )
+        dup = _batch_with_file(s, panel.id, info.sha256)
         if dup is not None:
             return ImportResult(None, path.name, info.sha256, dup.rows_read, 0, duplicate_of=dup.id)
     problems = _mapping_problems(fmt, chosen, info.columns, panel)

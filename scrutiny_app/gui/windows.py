@@ -1,0 +1,127 @@
+"""Open the app's secondary windows from the main window: the import wizard, the sample dialog,
+the population list, the report window and the recommendation tracker.
+
+Each opener takes the main window (for its database, selection, refresh and status bar) so
+that the main window itself only adds actions that call these.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+
+from scrutiny_app.services import panels
+
+if TYPE_CHECKING:
+    from scrutiny_app.gui.main_window import MainWindow
+
+# Template fields worth a column or a stratum, per template (the ones panels filter on).
+LIST_FIELDS = {
+    "stop_search": [("object_of_search", "Object of search"), ("outcome", "Outcome"),
+                    ("legislation", "Legislation"), ("type", "Type")],
+    "oocd": [("offence", "Offence"), ("disposal_type", "Disposal"),
+             ("adult_or_youth", "Adult or youth")],
+    "use_of_force": [("tactics", "Tactics"), ("outcome", "Outcome")],
+    "complaints": [("allegation_category", "Allegation"), ("outcome", "Outcome")],
+    "hate_crime": [("hate_strand", "Hate strand"), ("outcome", "Outcome")],
+}  # fmt: skip
+
+
+def _owned(dialog: QDialog) -> QDialog:
+    """Deleted when closed: the main window owns it, Python's collector never does."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return dialog
+
+
+def _meeting_or_say(window: MainWindow, what: str):
+    meeting = window.selected_meeting()
+    if meeting is None:
+        QMessageBox.information(window, what, "Select a meeting first.")
+    return meeting
+
+
+def _template_key(window: MainWindow, meeting_id: int) -> str:
+    return panels.panel_of_meeting(window.db, meeting_id).template.key
+
+
+def open_import_wizard(window: MainWindow, path: str = "") -> QDialog | None:
+    from scrutiny_app.gui.import_wizard import ImportWizard
+
+    meeting = _meeting_or_say(window, "Import cases")
+    if meeting is None:
+        return None
+    wizard = _owned(ImportWizard(window.db, meeting.id, window, path=path))
+
+    def finished(code: int) -> None:
+        if code == QDialog.DialogCode.Accepted and wizard.result is not None:
+            window.refresh()
+            window.show_status(wizard.result.summary)
+
+    wizard.finished.connect(finished)
+    wizard.open()
+    return wizard
+
+
+def open_sample_dialog(window: MainWindow) -> QDialog | None:
+    from scrutiny_app.gui.sample_dialog import SampleDialog
+
+    meeting = _meeting_or_say(window, "Draw the sample")
+    if meeting is None:
+        return None
+    key = _template_key(window, meeting.id)
+    dialog = _owned(
+        SampleDialog(
+            window.db,
+            meeting.id,
+            population=panels.population_size(window.db, meeting.id),
+            extra_strata=LIST_FIELDS.get(key, []),
+            has_sample=meeting.case_count > 0,
+            parent=window,
+        )
+    )
+
+    def finished(code: int) -> None:
+        if code == QDialog.DialogCode.Accepted and dialog.result is not None:
+            window.refresh()
+            window.show_status(
+                f"Sample drawn: {dialog.result.size} cases, seed {dialog.result.seed}"
+            )
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    return dialog
+
+
+def open_case_list(window: MainWindow) -> QWidget | None:
+    from scrutiny_app.gui.case_list_view import CaseListDialog
+
+    meeting = _meeting_or_say(window, "Imported cases")
+    if meeting is None:
+        return None
+    fields = LIST_FIELDS.get(_template_key(window, meeting.id), [])
+    dialog = _owned(CaseListDialog(window.db, meeting.id, fields, meeting.title, window))
+    dialog.show()
+    return dialog
+
+
+def open_report_window(window: MainWindow) -> QWidget | None:
+    from scrutiny_app.gui.report_window import ReportWindow
+
+    meeting = _meeting_or_say(window, "Report")
+    if meeting is None:
+        return None
+    dialog = _owned(ReportWindow(window.db, meeting.id, meeting.title, parent=window))
+    dialog.show()
+    return dialog
+
+
+def open_tracker(window: MainWindow) -> QWidget:
+    from scrutiny_app.gui.tracker_window import TrackerWindow
+
+    choices = [(p.id, p.name) for p in panels.list_panels(window.db)]
+    dialog = _owned(TrackerWindow(window.db, choices, parent=window))
+    dialog.finished.connect(lambda _code: window.refresh())
+    dialog.show()
+    return dialog

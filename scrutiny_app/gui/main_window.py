@@ -1,35 +1,51 @@
-"""The main window: panels and meetings on the left, the selected meeting's cases on the right.
+"""The main window: panels and meetings on the left, the selected meeting's session on the right.
 
 Layout, menus and actions come from ``ui/main_window.ui``. Everything this window does goes
 through the services; it keeps the selection (meeting and case) across every refresh.
+
+The meeting page is the case review screen of a panel session: the case list with each case's
+state and a filter, the selected case laid out for reading, and the review form generated from
+the panel's template (:mod:`scrutiny_app.gui.review`). Every change is saved as it is made:
+buttons at once, text on a short pause in typing and when the box loses the focus, so a crash
+loses at most the text being typed. Each save is one step of the Edit menu's undo history.
 """
 
 from __future__ import annotations
 
+import getpass
 import html
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QFontMetrics, QKeySequence, QPalette
+from PySide6.QtCore import QElapsedTimer, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeySequence,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QComboBox,
     QDialog,
     QFileDialog,
     QFrame,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -41,7 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from scrutiny_app import __version__
-from scrutiny_app.domain.vocab import AccessMode, Consensus, MeetingStatus
+from scrutiny_app.domain.vocab import AccessMode, MeetingStatus
 from scrutiny_app.gui import background
 from scrutiny_app.gui.dialogs import (
     AddRecommendationDialog,
@@ -51,10 +67,12 @@ from scrutiny_app.gui.dialogs import (
     ShortcutsDialog,
     shortcut_text,
 )
-from scrutiny_app.gui.messages import ask_save_discard_cancel, show_error
+from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.models import (
     COLUMNS,
     KEY_ROLE,
+    SESSION_COLUMNS,
+    STATE_FILTERS,
     SUBTITLE_ROLE,
     CaseSortProxy,
     CaseTableModel,
@@ -62,33 +80,39 @@ from scrutiny_app.gui.models import (
     format_when,
     short_label,
 )
-from scrutiny_app.gui.style import outcome_button_style, swatch
+from scrutiny_app.gui.presenter import PresenterWindow
+from scrutiny_app.gui.review import VIEWS, ReviewForm
+from scrutiny_app.gui.session_dialogs import (
+    kappa_text,
+)
+from scrutiny_app.gui.session_mixin import SessionMixin
+from scrutiny_app.gui.style import swatch
 from scrutiny_app.gui.uiload import child, load_form
 from scrutiny_app.services import (
     cases as case_service,
 )
 from scrutiny_app.services import (
     importer,
-    judgements,
     panels,
     recommendations,
     sampling,
+    session,
+    tags,
     templates,
 )
+from scrutiny_app.services.agreement import MeetingAgreement, meeting_agreement
 from scrutiny_app.services.cases import CaseRow, MeetingCases
-from scrutiny_app.services.panels import MeetingInfo, PanelInfo
-from scrutiny_app.services.templates import TemplateInfo
+from scrutiny_app.services.history import History
+from scrutiny_app.services.panels import AttendeeInfo, MeetingInfo, PanelInfo
+from scrutiny_app.services.session import CaseViews, ReviewTemplate, SessionUser
 from scrutiny_app.storage import Database
 
 Key = tuple[str, int]  # ("panel", id) or ("meeting", id)
 _KEEP: Any = object()  # "keep the current selection" in refresh()
 
-CONSENSUS_LABELS = {
-    Consensus.UNANIMOUS: "Unanimous",
-    Consensus.MAJORITY: "Majority",
-    Consensus.NONE: "No consensus",
-}
 STATUS_MESSAGE_MS = 12_000
+SAVE_DELAY_MS = 700  # text is saved this long after the last keystroke (and on leaving the box)
+CLOCK_FLUSH_MS = 60_000  # time spent on the case is written at least this often
 
 
 def status_label(status: str) -> str:
@@ -98,11 +122,14 @@ def status_label(status: str) -> str:
         return status
 
 
-def humanise(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+def _computer_user() -> str:
+    try:
+        return getpass.getuser() or "This computer"
+    except Exception:
+        return "This computer"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SessionMixin, QMainWindow):
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
@@ -113,23 +140,35 @@ class MainWindow(QMainWindow):
         self._key: Key | None = None
         self._cases: MeetingCases | None = None
         self._population = 0
-        self._editing: CaseRow | None = None  # the case the judgement editor shows
-        self._outcome: str | None = None  # the outcome chosen in the editor
-        self._dirty = False  # the editor has changes not yet recorded
+        self._editing: CaseRow | None = None  # the case the review form shows
+        self._views: CaseViews | None = None  # its members' views, as the acting user sees them
+        self._template: ReviewTemplate | None = None
+        self._attendance: tuple[AttendeeInfo, ...] = ()
+        self._actors: dict[int, SessionUser] = {}  # meeting id -> who is using the app
+        self._asked_who: set[int] = set()
+        self._fallback_user = SessionUser(None, _computer_user(), "officer")
+        self._agreement: MeetingAgreement | None = None
+        self.history = History()
+        self._pending: dict[str, str] = {}  # field key -> text typed, not yet saved
+        self._pending_item: int | None = None
+        self._dirty = False  # kept for callers of the old editor: True while text is pending
         self._loading = 0  # >0 while the code (not the user) changes widgets
         self._busy = False  # a background job is running
         self._outcome_template: tuple[str, tuple[str, ...]] | None = None
-        self._outcome_buttons: dict[str, QPushButton] = {}
         self._outcome_actions: list[QAction] = []
-        self._field_labels: dict[str, dict[str, str]] = {}
         self._last_dir = str(Path.home())
         self.current_dialog: QDialog | None = None
+        self.presenter: PresenterWindow | None = None
+        self._clock = QElapsedTimer()
+        self._clock_item: int | None = None
+        self._clock_banked_ms = 0
 
         self._setup_tree()
         self._setup_table()
-        self._setup_judgement()
+        self._setup_review()
         self._setup_actions()
         self._setup_layout()
+        self._setup_clock()
         self.setWindowTitle(f"Scrutiny — {Path(db.display_name).name}")
         self.refresh(key=None)
 
@@ -139,6 +178,7 @@ class MainWindow(QMainWindow):
         c = partial(child, self)
         self.main_splitter = c(QSplitter, "mainSplitter")
         self.work_splitter = c(QSplitter, "workSplitter")
+        self.left_splitter = c(QSplitter, "leftSplitter")
         self.tree = c(QTreeWidget, "panelTree")
         self.stack = c(QStackedWidget, "detailStack")
         self.empty_page = c(QWidget, "emptyPage")
@@ -157,23 +197,21 @@ class MainWindow(QMainWindow):
         self.recommendation_list = c(QTreeWidget, "recommendationList")
         self.panel_card = c(QFrame, "panelCard")
         # meeting
+        self.meeting_header = c(QFrame, "meetingHeader")
         self.meeting_title = c(QLabel, "meetingTitle")
         self.meeting_subtitle = c(QLabel, "meetingSubtitle")
         self.meeting_counts = c(QLabel, "meetingCounts")
         self.classification_badge = c(QLabel, "classificationBadge")
+        self.progress_label = c(QLabel, "progressLabel")
+        self.agreement_label = c(QLabel, "agreementLabel")
+        self.case_filter_edit = c(QLineEdit, "caseFilterEdit")
+        self.state_filter_combo = c(QComboBox, "stateFilterCombo")
         self.case_table = c(QTableView, "caseTable")
         self.empty_cases_label = c(QLabel, "emptyCasesLabel")
         self.case_details = c(QTextBrowser, "caseDetails")
         self.case_details_box = c(QGroupBox, "caseDetailsBox")
-        self.judgement_box = c(QGroupBox, "judgementBox")
-        self.judgement_case = c(QLabel, "judgementCase")
-        self.outcome_box = c(QWidget, "outcomeButtons")
-        self.consensus_combo = c(QComboBox, "consensusCombo")
-        self.record_button = c(QPushButton, "recordButton")
-        self.observations_edit = c(QPlainTextEdit, "observationsEdit")
-        self.good_practice_edit = c(QPlainTextEdit, "goodPracticeEdit")
-        self.individual_learning_edit = c(QPlainTextEdit, "individualLearningEdit")
-        self.organisational_learning_edit = c(QPlainTextEdit, "organisationalLearningEdit")
+        self.review_scroll = c(QScrollArea, "reviewScroll")
+        self.review_host = c(QWidget, "reviewHost")
         self.menu_outcome = c(QMenu, "menuOutcome")
         # actions
         self.action_new_panel = c(QAction, "actionNewPanel")
@@ -182,11 +220,23 @@ class MainWindow(QMainWindow):
         self.action_export_report = c(QAction, "actionExportReport")
         self.action_export_tracker = c(QAction, "actionExportTracker")
         self.action_quit = c(QAction, "actionQuit")
+        self.action_undo = c(QAction, "actionUndo")
+        self.action_redo = c(QAction, "actionRedo")
+        self.action_filter_cases = c(QAction, "actionFilterCases")
+        self.action_add_tag = c(QAction, "actionAddTag")
         self.action_draw_sample = c(QAction, "actionDrawSample")
         self.action_add_recommendation = c(QAction, "actionAddRecommendation")
+        self.action_switch_user = c(QAction, "actionSwitchUser")
+        self.action_attendance = c(QAction, "actionAttendance")
+        self.action_declare_interest = c(QAction, "actionDeclareInterest")
+        self.action_reveal_views = c(QAction, "actionRevealViews")
+        self.action_reveal_all = c(QAction, "actionRevealAllViews")
         self.action_record_judgement = c(QAction, "actionRecordJudgement")
         self.action_next_case = c(QAction, "actionNextCase")
         self.action_previous_case = c(QAction, "actionPreviousCase")
+        self.action_presenter = c(QAction, "actionPresenterView")
+        self.action_agreement = c(QAction, "actionAgreement")
+        self.action_session_summary = c(QAction, "actionSessionSummary")
         self.action_shortcuts = c(QAction, "actionShortcuts")
         self.action_about = c(QAction, "actionAbout")
 
@@ -208,24 +258,57 @@ class MainWindow(QMainWindow):
         header = self.case_table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        for i, column in enumerate(COLUMNS):
+            self.case_table.setColumnHidden(i, column.key not in SESSION_COLUMNS)
+        # The summary last, where it takes the width left (and elides) instead of scrolling.
+        summary = next(i for i, c in enumerate(COLUMNS) if c.key == "summary")
+        header.moveSection(header.visualIndex(summary), len(COLUMNS) - 1)
         fm = QFontMetrics(self.case_table.font())
         self._fitted_meeting: tuple[int, int] | None = None
         self.case_table.verticalHeader().setDefaultSectionSize(fm.height() + 12)
         self.case_table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.case_table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.case_table.selectionModel().currentRowChanged.connect(self._case_current_changed)
-        self.case_table.doubleClicked.connect(lambda _index: self.observations_edit.setFocus())
+        self.case_table.doubleClicked.connect(lambda _index: self._focus_form())
+        for label, states in STATE_FILTERS:
+            self.state_filter_combo.addItem(label, states)
+        self.state_filter_combo.currentIndexChanged.connect(self._filter_changed)
+        self.case_filter_edit.textChanged.connect(self._filter_changed)
 
-    def _setup_judgement(self) -> None:
-        self.outcome_group = QButtonGroup(self)
-        self.outcome_group.setExclusive(True)
-        for value, label in CONSENSUS_LABELS.items():
-            self.consensus_combo.addItem(label, value.value)
-        self.consensus_combo.currentIndexChanged.connect(self._editor_changed)
-        for edit in self._text_edits().values():
-            edit.textChanged.connect(self._editor_changed)
-        self.record_button.setObjectName("recordButton")
-        self.record_button.clicked.connect(self.action_record_judgement.trigger)
+    def _setup_review(self) -> None:
+        self.review = ReviewForm(self.review_host)
+        layout = self.review_host.layout()
+        assert layout is not None
+        layout.addWidget(self.review)
+        r = self.review
+        # The names the walking-skeleton tests and older code use.
+        self.judgement_box = r.box
+        self.judgement_case = r.status_label
+        self.consensus_combo = r.consensus_combo
+        self.record_button = r.done_button
+        self.observations_edit = r.text_edits["decision:observations"]
+        self.good_practice_edit = r.text_edits["decision:good_practice"]
+        self.individual_learning_edit = r.text_edits["decision:individual_learning"]
+        self.organisational_learning_edit = r.text_edits["decision:organisational_learning"]
+        self.dissent_edit = r.text_edits["decision:dissent"]
+        self.note_edit = r.text_edits["view:note"]
+        r.outcomeChosen.connect(self._outcome_clicked)
+        r.textEdited.connect(self._text_edited)
+        r.textLeft.connect(self._text_left)
+        r.answerChosen.connect(self._answer_chosen)
+        r.consensusChosen.connect(self._consensus_chosen)
+        r.internalChosen.connect(self._internal_chosen)
+        r.tagAdded.connect(self.add_tag)
+        r.tagRemoved.connect(self.remove_tag)
+        r.revealRequested.connect(self.reveal_views)
+        r.declareRequested.connect(self.declare_interest)
+        r.doneRequested.connect(self.action_record_judgement.trigger)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.flush_edits)
 
     def _setup_actions(self) -> None:
         a = self
@@ -235,14 +318,29 @@ class MainWindow(QMainWindow):
         a.action_export_report.triggered.connect(self.export_report)
         a.action_export_tracker.triggered.connect(self.export_tracker)
         a.action_quit.triggered.connect(self.close)
+        a.action_undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        a.action_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        a.action_undo.triggered.connect(self.undo)
+        a.action_redo.triggered.connect(self.redo)
+        a.action_filter_cases.triggered.connect(self._focus_filter)
+        a.action_add_tag.triggered.connect(self._focus_tags)
         a.action_draw_sample.triggered.connect(self.draw_sample)
         a.action_add_recommendation.triggered.connect(self.add_recommendation)
+        a.action_switch_user.triggered.connect(self.ask_who)
+        a.action_attendance.triggered.connect(self.edit_attendance)
+        a.action_declare_interest.triggered.connect(self.declare_interest)
+        a.action_reveal_views.triggered.connect(self.reveal_views)
+        a.action_reveal_all.triggered.connect(self.reveal_all_views)
         a.action_record_judgement.setShortcuts(
             [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")]
         )
         a.action_record_judgement.triggered.connect(self.record_judgement)
         a.action_next_case.triggered.connect(partial(self.move_case, 1))
         a.action_previous_case.triggered.connect(partial(self.move_case, -1))
+        a.action_presenter.setCheckable(True)
+        a.action_presenter.triggered.connect(self.toggle_presenter)
+        a.action_agreement.triggered.connect(self.show_agreement)
+        a.action_session_summary.triggered.connect(self.show_session_summary)
         a.action_shortcuts.triggered.connect(self.show_shortcuts)
         a.action_about.triggered.connect(self.about)
         # Shortcuts must work with the focus anywhere in the window (not only the menu bar).
@@ -252,20 +350,35 @@ class MainWindow(QMainWindow):
     def _setup_layout(self) -> None:
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([230, 1100])
-        self.work_splitter.setStretchFactor(0, 1)
-        self.work_splitter.setStretchFactor(1, 0)
-        self.work_splitter.setSizes([330, 290])
-        case_pane = self.case_details_box.parentWidget()
-        layout = case_pane.layout() if case_pane is not None else None
-        if isinstance(layout, QHBoxLayout):
-            layout.setStretch(0, 3)
-            layout.setStretch(1, 7)
+        self.main_splitter.setSizes([210, 1150])
+        self.work_splitter.setStretchFactor(0, 11)
+        self.work_splitter.setStretchFactor(1, 10)
+        self.work_splitter.setSizes([610, 540])
+        self.left_splitter.setStretchFactor(0, 1)
+        self.left_splitter.setStretchFactor(1, 1)
+        self.left_splitter.setSizes([300, 300])
+        self.review_scroll.setMinimumWidth(380)
         self.db_label = QLabel(f"Database: {self.db.display_name}")
         self.db_label.setObjectName("databaseLabel")
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addPermanentWidget(self.db_label)
         self.classification_badge.setAccessibleName("Classification: OFFICIAL-SENSITIVE")
+        self.agreement_label.linkActivated.connect(lambda _link: self.show_agreement())
+        self.meeting_header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        page = self.meeting_page.layout()
+        if isinstance(page, QVBoxLayout):
+            page.setStretch(page.indexOf(self.work_splitter), 1)
+        self.acting_button = self.review.acting_button
+        self.acting_button.clicked.connect(self.ask_who)
+
+    def _setup_clock(self) -> None:
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(CLOCK_FLUSH_MS)
+        self._clock_timer.timeout.connect(self._flush_clock)
+        self._clock_timer.start()
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.applicationStateChanged.connect(self._app_state_changed)
 
     def _all_actions(self) -> list[QAction]:
         return [
@@ -275,22 +388,26 @@ class MainWindow(QMainWindow):
             self.action_export_report,
             self.action_export_tracker,
             self.action_quit,
+            self.action_undo,
+            self.action_redo,
+            self.action_filter_cases,
+            self.action_add_tag,
             self.action_draw_sample,
             self.action_add_recommendation,
+            self.action_switch_user,
+            self.action_attendance,
+            self.action_declare_interest,
+            self.action_reveal_views,
+            self.action_reveal_all,
             self.action_record_judgement,
             self.action_next_case,
             self.action_previous_case,
+            self.action_presenter,
+            self.action_agreement,
+            self.action_session_summary,
             self.action_shortcuts,
             self.action_about,
         ]
-
-    def _text_edits(self) -> dict[str, QPlainTextEdit]:
-        return {
-            "observations": self.observations_edit,
-            "good_practice": self.good_practice_edit,
-            "individual_learning": self.individual_learning_edit,
-            "organisational_learning": self.organisational_learning_edit,
-        }
 
     # ================================================================== selection
 
@@ -334,13 +451,30 @@ class MainWindow(QMainWindow):
         row = self.case_model.row_of(item_id)
         if row < 0:
             return False
-        self.case_table.setCurrentIndex(
-            self.case_proxy.mapFromSource(self.case_model.index(row, 0))
-        )
-        return self.selected_case() is not None and self.selected_case().item_id == item_id
+        index = self.case_proxy.mapFromSource(self.case_model.index(row, 0))
+        if not index.isValid():  # filtered out: pin it so it shows
+            self.case_proxy.pinned = item_id
+            self.case_proxy.refilter()
+            index = self.case_proxy.mapFromSource(self.case_model.index(row, 0))
+        self.case_table.setCurrentIndex(index)
+        self.case_table.scrollTo(index)
+        current = self.selected_case()
+        return current is not None and current.item_id == item_id
 
     def outcome_button(self, code: str) -> QPushButton | None:
-        return self._outcome_buttons.get(code)
+        """The outcome button of the stage the review form shows."""
+        return self.review.outcome_buttons().buttons.get(code)
+
+    @property
+    def outcome_box(self) -> QWidget:
+        return self.review.outcome_buttons()
+
+    def acting(self) -> SessionUser:
+        """Who is using the app at the selected meeting."""
+        meeting = self.selected_meeting()
+        if meeting is not None and meeting.id in self._actors:
+            return self._actors[meeting.id]
+        return self._fallback_user
 
     def _select_key(self, key: Key) -> bool:
         item = self._find_item(key)
@@ -377,18 +511,8 @@ class MainWindow(QMainWindow):
         key = self._item_key(current)
         if key == self._key:
             return
-        answer = self._ask_about_unsaved("before leaving this meeting")
-        if answer == "cancel":
-            self._loading += 1
-            try:
-                self.tree.setCurrentItem(previous)
-            finally:
-                self._loading -= 1
-            return
-        if answer == "saved":
-            self.refresh(key=key, case_item_id=None)
-        else:
-            self._show_key(key)
+        self._leave_case()
+        self._show_key(key)
 
     def _case_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         if self._loading:
@@ -396,28 +520,59 @@ class MainWindow(QMainWindow):
         case = self.selected_case()
         if self._editing is not None and case is not None and case.item_id == self._editing.item_id:
             return
-        answer = self._ask_about_unsaved("before moving to another case")
-        if answer == "cancel":
-            self._loading += 1
-            try:
-                self.case_table.setCurrentIndex(previous)
-            finally:
-                self._loading -= 1
-            return
-        if answer == "saved":
-            self.refresh(case_item_id=case.item_id if case else None)
-        else:
-            self._show_case(case)
-            self._update_actions()
+        self._leave_case()
+        self._show_case(case)
+        self._update_actions()
+        if self.case_proxy.filtering:
+            QTimer.singleShot(0, self._refilter)
+
+    def _leave_case(self) -> None:
+        """Before another case (or meeting) is shown: save what was typed, bank the time."""
+        self.flush_edits()
+        self.history.seal()
+        self._flush_clock()
+
+    def _refilter(self) -> None:
+        self._loading += 1
+        try:
+            self.case_proxy.refilter()
+        finally:
+            self._loading -= 1
+
+    def _filter_changed(self, *_args: object) -> None:
+        states = self.state_filter_combo.currentData()
+        self._loading += 1
+        try:
+            self.case_proxy.set_filter(states, self.case_filter_edit.text())
+        finally:
+            self._loading -= 1
+        if self._editing is not None:
+            self.select_case(self._editing.item_id)
+        count = self.case_proxy.rowCount()
+        if self.case_proxy.filtering:
+            self.show_status(f"{count} of {self.case_model.rowCount()} cases shown")
+
+    def _column_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for i, column in enumerate(COLUMNS):
+            action = menu.addAction(column.title)
+            action.setCheckable(True)
+            action.setChecked(not self.case_table.isColumnHidden(i))
+            action.toggled.connect(partial(self._toggle_column, i))
+        menu.popup(self.case_table.horizontalHeader().mapToGlobal(pos))
+
+    def _toggle_column(self, index: int, shown: bool) -> None:
+        self.case_table.setColumnHidden(index, not shown)
 
     # ================================================================== refresh
 
     def refresh(self, *, key: Any = _KEEP, case_item_id: Any = _KEEP) -> None:
         """Reload panels, meetings and the open meeting; re-select ``key`` and the case.
 
-        By default the current meeting (or panel) and case stay selected. Unsaved edits in the
-        judgement editor survive when the same case stays selected.
+        By default the current meeting (or panel) and case stay selected. Text being typed is
+        saved first.
         """
+        self.flush_edits()
         if key is _KEEP:
             key = self._key
         if case_item_id is _KEEP:
@@ -451,16 +606,23 @@ class MainWindow(QMainWindow):
             self.tree.addTopLevelItem(top)
             for m in p.meetings:
                 title = format_when(m.date) + (f" · {m.theme}" if m.theme else "")
-                sub = f"{status_label(m.status)} · {m.decided_count}/{m.case_count} decided"
                 item = QTreeWidgetItem([title])
                 item.setData(0, KEY_ROLE, ("meeting", m.id))
-                item.setData(0, SUBTITLE_ROLE, sub)
-                item.setToolTip(0, f"{title}\n{sub}")
+                self._set_meeting_subtitle(item, m.status, m.decided_count, m.case_count)
                 top.addChild(item)
         self.tree.expandAll()
 
+    @staticmethod
+    def _set_meeting_subtitle(item: QTreeWidgetItem, status: str, decided: int, total: int) -> None:
+        sub = f"{status_label(status)} · {decided}/{total} decided"
+        item.setData(0, SUBTITLE_ROLE, sub)
+        item.setToolTip(0, f"{item.text(0)}\n{sub}")
+
     def _show_key(self, key: Key | None, case_item_id: int | None = None) -> None:
+        previous_meeting = self._key[1] if self._key and self._key[0] == "meeting" else None
         self._key = key
+        if key is None or key[0] != "meeting" or key[1] != previous_meeting:
+            self.history.clear()
         if key is None:
             self._clear_meeting()
             self.empty_label.setText(
@@ -479,11 +641,13 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.meeting_page)
             self._load_meeting(key[1], case_item_id)
         self._update_actions()
+        self._update_presenter()
 
     def _clear_meeting(self) -> None:
         self._loading += 1
         try:
             self._cases = None
+            self._agreement = None
             self.case_model.clear()
         finally:
             self._loading -= 1
@@ -550,21 +714,23 @@ class MainWindow(QMainWindow):
         try:
             cases = case_service.meeting_cases(self.db, meeting_id)
             population = panels.population_size(self.db, meeting_id)
+            template = session.review_template(self.db, meeting_id)
+            attendance = panels.meeting_attendance(self.db, meeting_id)
+            panel_tags = tags.list_tags(self.db, panel.id) if panel else []
         except Exception as exc:
             show_error(self, "Cannot open the meeting", exc)
             self._clear_meeting()
             return
-        keep_edits = (
-            self._dirty
-            and self._editing is not None
-            and case_item_id == self._editing.item_id
-            and self._cases is not None
-            and self._cases.template.key == cases.template.key
-        )
         self._cases, self._population = cases, population
-        self._ensure_outcome_buttons(cases.template)
+        self._template, self._attendance = template, attendance
+        self._check_actor(meeting_id)
+        self.review.set_template(template)
+        self.review.tag_editor.set_completions([t.name for t in panel_tags])
+        self._ensure_outcome_actions(template)
+        self._load_agreement(meeting_id)
         self._loading += 1
         try:
+            self.case_proxy.pinned = case_item_id
             self.case_model.set_rows(cases.rows, cases.template)
             row = self.case_model.row_of(case_item_id) if case_item_id is not None else -1
             if row < 0 and cases.rows:
@@ -580,6 +746,8 @@ class MainWindow(QMainWindow):
             self._fitted_meeting = (meeting_id, len(cases.rows))
             self.fit_columns()
         self.case_table.setVisible(has_rows)
+        for w in (self.case_filter_edit, self.state_filter_combo):
+            w.setVisible(has_rows)
         self.empty_cases_label.setVisible(not has_rows)
         if population and not has_rows:
             self.empty_cases_label.setText(
@@ -593,7 +761,9 @@ class MainWindow(QMainWindow):
             )
         if panel is not None and meeting is not None:
             self._fill_header(panel, meeting, cases, population)
-        self._show_case(self.selected_case(), keep_edits=keep_edits)
+        self._show_case(self.selected_case())
+        if meeting is not None:
+            self._maybe_ask_who(meeting)
 
     def fit_columns(self) -> None:
         """Size each column to its contents, within a per-column cap; the last one stretches."""
@@ -643,6 +813,10 @@ class MainWindow(QMainWindow):
             f"Sample: {len(cases.rows)} cases, {cases.decided_count} decided",
         ]
         self.meeting_subtitle.setText("   ·   ".join(parts))
+        self._fill_counts(cases)
+        self._fill_session_header()
+
+    def _fill_counts(self, cases: MeetingCases) -> None:
         counts = cases.counts()
         if cases.rows:
             self.meeting_counts.setText(
@@ -660,212 +834,40 @@ class MainWindow(QMainWindow):
             self.meeting_counts.setToolTip("")
         self.meeting_counts.setVisible(bool(cases.rows))
 
-    # ================================================================== judgement editor
-
-    def _ensure_outcome_buttons(self, template: TemplateInfo) -> None:
-        signature = (template.key, tuple(o.code for o in template.outcomes))
-        if signature == self._outcome_template:
-            return
-        self._outcome_template = signature
-        for button in self._outcome_buttons.values():
-            self.outcome_group.removeButton(button)
-            button.deleteLater()
-        self._outcome_buttons.clear()
-        for action in self._outcome_actions:
-            self.removeAction(action)
-            self.menu_outcome.removeAction(action)
-            action.deleteLater()
-        self._outcome_actions.clear()
-        layout = self.outcome_box.layout()
-        assert isinstance(layout, QVBoxLayout)
-        for i, outcome in enumerate(template.outcomes):
-            key = str(i + 1) if i < 9 else ""
-            button = QPushButton(f"{key}   {outcome.label}" if key else outcome.label)
-            button.setObjectName(f"outcome_{outcome.code}")
-            button.setProperty("outcomeCode", outcome.code)
-            button.setCheckable(True)
-            button.setStyleSheet(outcome_button_style(outcome.colour))
-            button.setToolTip(f"{outcome.label} (key {key})" if key else outcome.label)
-            button.setAccessibleName(f"Outcome: {outcome.label}")
-            button.clicked.connect(partial(self.choose_outcome, outcome.code))
-            self.outcome_group.addButton(button)
-            layout.addWidget(button)
-            self._outcome_buttons[outcome.code] = button
-            if key:
-                action = QAction(f"&{key}  {outcome.label}", self)
-                action.setShortcut(QKeySequence(key))
-                action.setObjectName(f"actionOutcome_{outcome.code}")
-                action.triggered.connect(partial(self.choose_outcome, outcome.code))
-                self.addAction(action)
-                self.menu_outcome.addAction(action)
-                self._outcome_actions.append(action)
-
-    def choose_outcome(self, code: str, *_args: object) -> None:
-        """Pick ``code`` in the editor (a button click or its number key)."""
-        if self._editing is None or self._cases is None:
-            return
-        outcome = self._cases.template.outcome(code)
-        if outcome is None:
-            return
-        button = self._outcome_buttons.get(code)
-        if button is not None and not button.isChecked():
-            button.setChecked(True)
-        self._outcome = code
-        # "No consensus" outcomes are not agreed by definition: show it, as the service records.
-        self._loading += 1
-        try:
-            if outcome.is_carry_over:
-                self._set_consensus(Consensus.NONE)
-                self.consensus_combo.setEnabled(False)
-            else:
-                if not self.consensus_combo.isEnabled():
-                    self._set_consensus(Consensus.UNANIMOUS)
-                self.consensus_combo.setEnabled(True)
-        finally:
-            self._loading -= 1
-        self._editor_changed()
-
-    def _set_consensus(self, value: str) -> None:
-        index = self.consensus_combo.findData(str(value))
-        self.consensus_combo.setCurrentIndex(max(index, 0))
-
-    def _clear_outcome_buttons(self) -> None:
-        self.outcome_group.setExclusive(False)
-        for button in self._outcome_buttons.values():
-            button.setChecked(False)
-        self.outcome_group.setExclusive(True)
-
-    def _editor_changed(self, *_args: object) -> None:
-        if self._loading or self._editing is None:
-            return
-        self._dirty = True
-        self._update_judgement_title()
-        self._update_actions()
-
-    def _show_case(self, case: CaseRow | None, *, keep_edits: bool = False) -> None:
-        """Show ``case`` in the details pane and the judgement editor."""
-        self._editing = case
-        self.case_details.setHtml(self._case_html(case) if case else "")
-        if not keep_edits:
-            self._loading += 1
-            try:
-                self._clear_outcome_buttons()
-                self._outcome = case.outcome_code if case else None
-                if case is not None and case.outcome_code in self._outcome_buttons:
-                    self._outcome_buttons[case.outcome_code].setChecked(True)
-                self._set_consensus(case.consensus if case and case.consensus else "unanimous")
-                for name, edit in self._text_edits().items():
-                    edit.setPlainText(getattr(case, name) if case else "")
-            finally:
-                self._loading -= 1
-            self._dirty = False
-        enabled = case is not None
-        for widget in (self.outcome_box, *self._text_edits().values()):
-            widget.setEnabled(enabled)
-        chosen = (
-            self._cases.template.outcome(self._outcome)
-            if enabled and self._outcome and self._cases is not None
-            else None
+    def _fill_session_header(self) -> None:
+        cases = self._cases
+        user = self.acting()
+        self.acting_button.setText(f"Using the app: {user.label}  ▾")
+        self.acting_button.setToolTip(
+            "Who is using the app: views and decisions are saved under this name. "
+            "Click (or Ctrl+U) to change."
         )
-        self.consensus_combo.setEnabled(enabled and not (chosen and chosen.is_carry_over))
-        self._update_judgement_title()
-        self._update_actions()
-
-    def _update_judgement_title(self) -> None:
-        case = self._editing
-        if case is None:
-            self.judgement_case.setText("Select a case in the table to record the judgement.")
-            self.judgement_box.setTitle("Panel judgement")
-            return
-        self.judgement_box.setTitle(f"Panel judgement — {case.reference}")
-        if self._dirty:
-            state = "<span style='color:#9a5b00'><b>Not yet recorded</b></span>"
-        elif case.decided:
-            state = f"Recorded: <b>{html.escape(case.outcome_label)}</b>"
+        self.acting_button.setAccessibleName(f"Using the app: {user.label}. Change (Ctrl+U)")
+        if cases is not None and cases.rows:
+            self.progress_label.setText(f"<b>{cases.progress_text}</b>")
+            self.progress_label.setToolTip(
+                f"{cases.decided_count} decided, {cases.carried_over_count} of them carried "
+                f"over; {len(cases.rows) - cases.decided_count} still to decide"
+            )
         else:
-            state = "Not judged yet"
-        keys = len(self._outcome_actions)
-        hint = f"Press 1–{keys} to choose, Ctrl+Enter to record." if keys else ""
-        self.judgement_case.setText(f"{state}<br><span style='color:#5b6472'>{hint}</span>")
-
-    def _field_label(self, template_key: str, key: str) -> str:
-        if template_key not in self._field_labels:
-            spec = templates.builtin_specs().get(template_key, {})
-            self._field_labels[template_key] = {
-                f["key"]: f["label"] for f in spec.get("fields", [])
-            }
-        return self._field_labels[template_key].get(key) or humanise(key)
-
-    def _case_html(self, case: CaseRow) -> str:
-        tkey = self._cases.template.key if self._cases else ""
-        rows: list[tuple[str, str]] = [
-            ("Reference", case.reference),
-            ("Date", format_when(case.occurred_at)),
-            ("Area", case.area),
-            ("Age band", case.age_band),
-            ("Gender", case.gender),
-            ("Self-defined ethnicity", case.self_defined_ethnicity),
-            ("Officer-defined ethnicity", case.officer_defined_ethnicity),
-        ]
-        self._field_label(tkey, "")  # loads the labels for this template
-        order = list(self._field_labels.get(tkey, {}))
-        keys = [k for k in order if k in case.fields] + [k for k in case.fields if k not in order]
-        rows += [(self._field_label(tkey, k), str(case.fields[k])) for k in keys]
-        rows.append(("In sample as", humanise(case.selection)))
-        body = "".join(
-            f"<tr><td class='k' width='42%'>{html.escape(k)}</td>"
-            f"<td>{html.escape(v) if v else '—'}</td></tr>"
-            for k, v in rows
-        )
-        return (
-            "<style>td{padding:2px 8px 2px 0; vertical-align:top;} td.k{color:#5b6472;}</style>"
-            f"<table cellspacing='0' width='100%'>{body}</table>"
-        )
-
-    def _ask_about_unsaved(self, when: str) -> str:
-        """If the editor has unrecorded changes, ask; 'none', 'saved', 'discarded' or 'cancel'."""
-        if not self._dirty or self._editing is None:
-            return "none"
-        answer = ask_save_discard_cancel(
-            self,
-            "Unrecorded judgement",
-            f"The judgement on {self._editing.reference} has not been recorded.\n\n"
-            f"Record it {when}?",
-        )
-        if answer == "save":
-            return "saved" if self._record_current() else "cancel"
-        if answer == "discard":
-            self._dirty = False
-            return "discarded"
-        return "cancel"
-
-    def _record_current(self) -> bool:
-        case = self._editing
-        if case is None:
-            return False
-        if self._outcome is None:
-            QMessageBox.warning(
-                self,
-                "Record judgement",
-                f"Choose an outcome for {case.reference} first (keys 1–{len(self._outcome_actions)}).",
+            self.progress_label.setText("")
+        ag = self._agreement
+        if ag is not None and ag.measured:
+            self.agreement_label.setText(
+                f"Agreement: κ <b>{kappa_text(ag)}</b> ({html.escape(ag.interpretation)}), "
+                f"{ag.percent_agreement:.0f}% &nbsp;<a href='agreement'>details</a>"
             )
-            return False
-        texts = {name: edit.toPlainText().strip() for name, edit in self._text_edits().items()}
+            self.agreement_label.setToolTip(ag.summary)
+        else:
+            self.agreement_label.setText("")
+            self.agreement_label.setToolTip("")
+        self.agreement_label.setVisible(bool(ag is not None and ag.measured))
+
+    def _load_agreement(self, meeting_id: int) -> None:
         try:
-            judgements.record_judgement(
-                self.db,
-                case.item_id,
-                self._outcome,
-                consensus=self.consensus_combo.currentData() or Consensus.UNANIMOUS.value,
-                **texts,
-            )
-        except Exception as exc:
-            show_error(self, "Record judgement", exc)
-            return False
-        self._dirty = False
-        label = self._cases.template.label(self._outcome) if self._cases else self._outcome
-        self.show_status(f"Recorded {label} for {case.reference}")
-        return True
+            self._agreement = meeting_agreement(self.db, meeting_id)
+        except Exception:
+            self._agreement = None
 
     # ================================================================== actions
 
@@ -875,6 +877,8 @@ class MainWindow(QMainWindow):
         panel = self.selected_panel() is not None
         rows = self.case_model.rowCount() > 0
         case = self._editing is not None
+        user = self.acting()
+        views_stage = case and self.review.stage == VIEWS
         self.action_new_panel.setEnabled(idle)
         self.action_new_meeting.setEnabled(idle and bool(self._panels))
         self.action_import_cases.setEnabled(idle and meeting)
@@ -884,13 +888,22 @@ class MainWindow(QMainWindow):
         self.action_add_recommendation.setEnabled(idle and panel)
         self.action_next_case.setEnabled(idle and meeting and rows)
         self.action_previous_case.setEnabled(idle and meeting and rows)
-        self.action_record_judgement.setEnabled(
-            idle and case and self._dirty and self._outcome is not None
-        )
+        self.action_record_judgement.setEnabled(idle and case)
         self.record_button.setEnabled(self.action_record_judgement.isEnabled())
+        self.action_switch_user.setEnabled(idle and meeting)
+        self.action_attendance.setEnabled(idle and meeting)
+        self.action_declare_interest.setEnabled(idle and case and user.member_id is not None)
+        self.action_reveal_views.setEnabled(idle and bool(views_stage) and user.can_reveal)
+        self.action_reveal_all.setEnabled(idle and meeting and rows and user.can_reveal)
+        self.action_filter_cases.setEnabled(meeting and rows)
+        self.action_add_tag.setEnabled(idle and case)
+        self.action_agreement.setEnabled(meeting and rows)
+        self.action_session_summary.setEnabled(meeting and rows)
         for action in self._outcome_actions:
             action.setEnabled(idle and meeting and case)
         self.menu_outcome.setEnabled(idle and meeting and case)
+        self.acting_button.setEnabled(idle and meeting)
+        self._update_undo_actions()
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, STATUS_MESSAGE_MS)
@@ -907,22 +920,14 @@ class MainWindow(QMainWindow):
         if self.current_dialog is dialog:
             self.current_dialog = None
 
-    def _settle_edits(self, purpose: str) -> bool:
-        """Before an action that reloads the view or reads the judgements: deal with edits."""
-        answer = self._ask_about_unsaved(purpose)
-        if answer == "cancel":
-            return False
-        if answer == "saved":
-            self.refresh()
-        elif answer == "discarded":
-            self._show_case(self._editing)
-        return True
+    def _settle_edits(self, purpose: str = "") -> bool:
+        """Before an action that reloads the view or reads the judgements: save what was typed."""
+        return self.flush_edits() or True
 
     # ------------------------------------------------------------------ File
 
     def new_panel(self) -> None:
-        if not self._settle_edits("first"):
-            return
+        self._settle_edits()
         try:
             available = templates.list_templates(self.db)
         except Exception as exc:
@@ -937,6 +942,7 @@ class MainWindow(QMainWindow):
                 force=v.force,
                 code=v.code,
                 access_mode=v.access_mode,
+                actor=self.acting().name,
             )
             self.refresh(key=("panel", panel_id), case_item_id=None)
             self.show_status(f"Panel created: {v.name}")
@@ -945,8 +951,9 @@ class MainWindow(QMainWindow):
         self._open_dialog(NewPanelDialog(self, available, submit))
 
     def new_meeting(self) -> None:
-        if not self._panels or not self._settle_edits("first"):
+        if not self._panels:
             return
+        self._settle_edits()
         current = self.selected_panel()
 
         def submit(v: Any) -> int:
@@ -1166,11 +1173,6 @@ class MainWindow(QMainWindow):
         )
         self._open_dialog(dialog)
 
-    def record_judgement(self) -> None:
-        case = self._editing
-        if case is not None and self._record_current():
-            self.refresh(case_item_id=case.item_id)
-
     def move_case(self, step: int, *_args: object) -> None:
         count = self.case_proxy.rowCount()
         if count == 0:
@@ -1191,10 +1193,20 @@ class MainWindow(QMainWindow):
             keys = ", ".join(shortcut_text(s) for s in action.shortcuts())
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…").strip(), keys))
+        undo = [r for r in rows if r[0].startswith(("Undo", "Redo"))]
+        rows = [r for r in rows if r not in undo] + [
+            ("Undo the last saved change", shortcut_text(self.action_undo.shortcut())),
+            ("Redo", ", ".join(shortcut_text(s) for s in self.action_redo.shortcuts())),
+        ]
         for action in self._outcome_actions:
             label = action.text().replace("&", "").split(None, 1)[-1]
             rows.append((f"Outcome: {label}", shortcut_text(action.shortcut())))
-        rows.append(("Move between fields", "Tab, Shift+Tab"))
+        rows += [
+            ("Move between fields", "Tab, Shift+Tab"),
+            ("Answer a question: move between the answers", "Arrow keys"),
+            ("Remove the selected tag", "Delete"),
+            ("Presenter view: full screen on or off / leave", "F11, Esc"),
+        ]
         return rows
 
     def show_shortcuts(self) -> None:
@@ -1225,7 +1237,8 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             background.cancel_all_and_wait()
-        if self._ask_about_unsaved("before quitting") == "cancel":
-            event.ignore()
-            return
+        self.flush_edits()  # nothing to ask: everything is saved as it is made
+        self._flush_clock()
+        if self.presenter is not None:
+            self.presenter.close()
         event.accept()

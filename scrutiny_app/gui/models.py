@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from scrutiny_app.services.cases import CaseRow
+from scrutiny_app.services.cases import CaseRow, CaseState
 from scrutiny_app.services.templates import TemplateInfo
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -73,9 +73,32 @@ def _day(row: CaseRow) -> str:
     return format_when(row.occurred_at.date()) if row.occurred_at else ""
 
 
+STATE_ORDER = {
+    CaseState.NOT_STARTED: 0,
+    CaseState.VIEWS_IN: 1,
+    CaseState.DECIDED: 2,
+    CaseState.CARRIED_OVER: 3,
+}
+STATE_COLOURS = {
+    CaseState.NOT_STARTED: "#6b7280",
+    CaseState.VIEWS_IN: "#1f4e8c",
+    CaseState.DECIDED: "#1b5e20",
+    CaseState.CARRIED_OVER: "#7a4b00",
+}
+
+
+def state_text(row: CaseRow) -> str:
+    """'Not started', 'Views in · 2', 'Revealed · 3', 'Decided', 'Carried over'."""
+    state = row.state
+    if state == CaseState.VIEWS_IN:
+        return f"{'Revealed' if row.revealed else 'Views in'} \u00b7 {row.views}"
+    return state.label
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("position", "#", lambda r: str(r.position + 1), 4, lambda r: r.position),
     Column("reference", "Reference", lambda r: r.reference, 22),
+    Column("state", "State", state_text, 14, lambda r: (STATE_ORDER[r.state], r.position)),
     Column(
         "date",
         "Date",
@@ -96,7 +119,11 @@ COLUMN_TOOLTIPS = {
     "ethnicity": "Self-defined ethnicity: as the person described themselves",
     "summary": "The case in brief (for stop and search: object of search / outcome)",
     "judgement": "The panel's judgement (hover a cell for the full outcome)",
+    "state": "Not started, members' views in (hidden until revealed), decided, or carried over",
 }
+# Columns the session layout shows (the case details give the rest); the others are a
+# right-click on the header away.
+SESSION_COLUMNS = ("position", "reference", "state", "judgement")
 
 
 def _mono_font() -> QFont:
@@ -123,6 +150,17 @@ class CaseTableModel(QAbstractTableModel):
 
     def clear(self) -> None:
         self.set_rows((), None)
+
+    def update_row(self, new: CaseRow) -> bool:
+        """Replace the row of ``new.item_id`` in place (no reset: selection and scroll stay)."""
+        row = self.row_of(new.item_id)
+        if row < 0:
+            return False
+        rows = list(self._rows)
+        rows[row] = new
+        self._rows = tuple(rows)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        return True
 
     # ----------------------------------------------------------------- lookups
 
@@ -179,6 +217,17 @@ class CaseTableModel(QAbstractTableModel):
                 return f"{row.outcome_label} ({row.consensus or 'no consensus recorded'})"
             if column.key == "date" and row.occurred_at:
                 return format_when(row.occurred_at)
+            if column.key == "state":
+                return {
+                    CaseState.NOT_STARTED: "No member has recorded a view yet",
+                    CaseState.VIEWS_IN: (
+                        f"{row.views} member view(s), revealed: the panel decides next"
+                        if row.revealed
+                        else f"{row.views} member view(s) in, hidden until revealed"
+                    ),
+                    CaseState.DECIDED: "The panel has decided",
+                    CaseState.CARRIED_OVER: "No consensus: carried over to the next meeting",
+                }[row.state]
             text = column.text(row)
             return text if len(text) > 20 else None
         if role == SORT_ROLE:
@@ -198,6 +247,8 @@ class CaseTableModel(QAbstractTableModel):
                 font = QFont()
                 font.setBold(True)
                 return font
+        if column.key == "state" and role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(STATE_COLOURS[row.state])
         if column.key == "reference" and role == Qt.ItemDataRole.FontRole:
             return _mono_font()
         if role == Qt.ItemDataRole.TextAlignmentRole and column.key == "position":
@@ -205,12 +256,67 @@ class CaseTableModel(QAbstractTableModel):
         return None
 
 
+STATE_FILTERS: tuple[tuple[str, frozenset[CaseState]], ...] = (
+    ("All cases", frozenset(CaseState)),
+    ("Not decided yet", frozenset({CaseState.NOT_STARTED, CaseState.VIEWS_IN})),
+    ("Not started", frozenset({CaseState.NOT_STARTED})),
+    ("Views in", frozenset({CaseState.VIEWS_IN})),
+    ("Decided", frozenset({CaseState.DECIDED, CaseState.CARRIED_OVER})),
+    ("Carried over", frozenset({CaseState.CARRIED_OVER})),
+)
+
+
 class CaseSortProxy(QSortFilterProxyModel):
-    """Sorts on SORT_ROLE (dates and positions sort as values, text without case)."""
+    """Sorts on SORT_ROLE (dates and positions sort as values, text without case), and filters
+    by state and by text (reference, summary, tags).
+
+    The ``pinned`` case always passes the filter, so the case being worked on does not vanish
+    from under the user when its state changes (e.g. deciding it under "Not decided yet").
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
+        self._states: frozenset[CaseState] = frozenset(CaseState)
+        self._text = ""
+        self.pinned: int | None = None
+
+    def set_filter(
+        self, states: frozenset[CaseState] | None = None, text: str | None = None
+    ) -> None:
+        if states is not None:
+            self._states = states
+        if text is not None:
+            self._text = " ".join(text.casefold().split())
+        self.refilter()
+
+    def refilter(self) -> None:
+        """Apply the filter again (``invalidateFilter`` is deprecated from Qt 6.10)."""
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            self.endFilterChange()
+        else:  # Qt before 6.10
+            self.invalidateFilter()
+
+    @property
+    def filtering(self) -> bool:
+        return self._states != frozenset(CaseState) or bool(self._text)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, CaseTableModel):
+            return True
+        row = model.case_at(source_row)
+        if row is None:
+            return False
+        if self.pinned is not None and row.item_id == self.pinned:
+            return True
+        if row.state not in self._states:
+            return False
+        if self._text:
+            haystack = " ".join((row.reference, row.summary, " ".join(row.tags))).casefold()
+            return self._text in haystack
+        return True
 
     def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
         a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)

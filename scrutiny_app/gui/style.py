@@ -23,14 +23,18 @@ def mix(colour: str, with_white: float) -> str:
     return QColor(r, g, b).name()
 
 
-def outcome_button_style(colour: str) -> str:
-    """A white button with a thick outcome-coloured edge; filled with the colour when chosen."""
+def outcome_button_style(colour: str, *, large: bool = False) -> str:
+    """A white button with a thick outcome-coloured edge; filled with the colour when chosen.
+
+    ``large``: the review form's buttons, big enough to hit in a hurry.
+    """
     dark = QColor(colour).darker(125).name()
+    padding, height = ("8px 12px", "26px") if large else ("6px 10px", "22px")
     return f"""
         QPushButton {{
             text-align: left;
-            padding: 6px 10px;
-            min-height: 22px;
+            padding: {padding};
+            min-height: {height};
             border: 1px solid #c3c9d4;
             border-left: 10px solid {colour};
             border-radius: 4px;

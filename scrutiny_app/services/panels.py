@@ -16,6 +16,7 @@ from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import (
     Attendance,
     ImportBatch,
+    InterestDeclaration,
     Meeting,
     MeetingCase,
     Member,
@@ -60,6 +61,67 @@ class MemberInfo:
     name: str
     role: str
     organisation: str
+
+
+# Roles that record their own view of a case and take part in the panel's decision.
+JUDGING_ROLES = frozenset({MemberRole.CHAIR, MemberRole.VICE_CHAIR, MemberRole.MEMBER})
+# Roles that may reveal the members' views (the scrutiny officer or the chair).
+REVEALING_ROLES = frozenset({MemberRole.CHAIR, MemberRole.VICE_CHAIR, MemberRole.OFFICER})
+
+
+def role_label(role: str) -> str:
+    try:
+        return MemberRole(role).label
+    except ValueError:
+        return role.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class AttendeeInfo:
+    """A panel member as they stand at one meeting (whether or not attendance was recorded)."""
+
+    member_id: int
+    name: str
+    role: str  # the role at this meeting
+    organisation: str
+    present: bool
+    recorded: bool  # an attendance row exists for this meeting
+    declarations: str  # general declarations of interest made at the meeting
+    vetting_expiry: dt.date | None
+    confidentiality_signed: dt.date | None
+
+    @property
+    def can_judge(self) -> bool:
+        return self.role in JUDGING_ROLES
+
+    @property
+    def can_reveal(self) -> bool:
+        return self.role in REVEALING_ROLES
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.role)
+
+    def warnings(self, on: dt.date) -> list[str]:
+        """What the officer should check before this member sees case files on ``on``."""
+        out = []
+        if self.vetting_expiry is None:
+            out.append("no vetting recorded")
+        elif self.vetting_expiry < on:
+            out.append(f"vetting expired on {self.vetting_expiry:%d %b %Y}")
+        if self.confidentiality_signed is None:
+            out.append("no confidentiality agreement recorded")
+        return out
+
+
+@dataclass(frozen=True)
+class InterestInfo:
+    """A member's declared interest in one case of a meeting."""
+
+    item_id: int
+    member_id: int
+    name: str
+    reason: str
 
 
 def create_panel(
@@ -154,8 +216,16 @@ def set_attendance(
     *,
     present: bool = True,
     declarations: str = "",
+    role: str | None = None,
     actor: str = "",
 ) -> None:
+    """Record whether a member is present at a meeting, their role there and declarations.
+
+    ``role`` None keeps the role already recorded for the meeting (the member's usual role for
+    a new row).
+    """
+    if role is not None:
+        role = MemberRole(role)
     with db.transaction() as s:
         meeting = get_meeting(s, meeting_id)
         member = s.get(Member, member_id)
@@ -171,8 +241,87 @@ def set_attendance(
             s.add(row)
         row.present = present
         row.declarations = declarations
+        if role is not None:
+            row.role = role
         s.flush()
-        audit.record(s, actor, "attendance", row, present=present, declarations=declarations)
+        audit.record(
+            s,
+            actor,
+            "attendance",
+            row,
+            member=member.uuid,
+            present=present,
+            role=row.role,
+            declarations=declarations,
+        )
+
+
+def meeting_attendance(db: Database, meeting_id: int) -> tuple[AttendeeInfo, ...]:
+    """Every member of the meeting's panel with their attendance (chair first, then by name).
+
+    Members with no attendance row are listed as not present; inactive members only when
+    attendance was recorded for them.
+    """
+    with db.session() as s:
+        meeting = get_meeting(s, meeting_id)
+        rows = {
+            a.member_id: a
+            for a in s.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+        }
+        members = s.scalars(select(Member).where(Member.panel_id == meeting.panel_id)).all()
+        out = []
+        for m in members:
+            a = rows.get(m.id)
+            if a is None and not m.active:
+                continue
+            out.append(
+                AttendeeInfo(
+                    member_id=m.id,
+                    name=m.name,
+                    role=(a.role if a is not None and a.role else m.role),
+                    organisation=m.organisation,
+                    present=bool(a.present) if a is not None else False,
+                    recorded=a is not None,
+                    declarations=(a.declarations or "") if a is not None else "",
+                    vetting_expiry=m.vetting_expiry,
+                    confidentiality_signed=m.confidentiality_signed,
+                )
+            )
+    order = {r: i for i, r in enumerate(MemberRole)}
+    return tuple(sorted(out, key=lambda x: (order.get(x.role, 99), x.name.casefold())))
+
+
+def case_interests(db: Database, meeting_id: int) -> dict[int, tuple[InterestInfo, ...]]:
+    """Declared interests per meeting case (MeetingCase id) of a meeting."""
+    with db.session() as s:
+        meeting = get_meeting(s, meeting_id)
+        rows = s.execute(
+            select(InterestDeclaration, Member.name)
+            .join(MeetingCase, MeetingCase.id == InterestDeclaration.meeting_case_id)
+            .join(Member, Member.id == InterestDeclaration.member_id)
+            .where(MeetingCase.meeting_id == meeting.id)
+            .order_by(MeetingCase.position, Member.name)
+        ).all()
+    out: dict[int, list[InterestInfo]] = {}
+    for d, name in rows:
+        out.setdefault(d.meeting_case_id, []).append(
+            InterestInfo(d.meeting_case_id, d.member_id, name, d.reason or "")
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def set_meeting_status(db: Database, meeting_id: int, status: str, *, actor: str = "") -> bool:
+    """Move a meeting to ``status`` (planned, in session, held, reported); True if it changed."""
+    status = MeetingStatus(status)
+    with db.transaction() as s:
+        meeting = get_meeting(s, meeting_id)
+        if meeting.status == status:
+            return False
+        before = meeting.status
+        meeting.status = status
+        s.flush()
+        audit.record(s, actor, "status", meeting, status_from=before, status_to=status)
+        return True
 
 
 # --------------------------------------------------------------------------- lookups

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from scrutiny_app.gui.dialogs import ShortcutsDialog
 from scrutiny_app.gui.main_window import MainWindow
@@ -102,7 +102,11 @@ def test_number_keys_choose_the_outcome_and_ctrl_enter_records(
     first = cases.meeting_cases(db, sampled.meeting_id).rows[0]
     assert (first.outcome_code, first.observations) == ("green", "Stopped at 3am")
     assert cell(w, 0, "judgement") == "Green"
-    assert w.selected_case().item_id == first.item_id
+    # Ctrl+Enter: decided, on to the next case to decide, the focus on its outcome buttons.
+    assert w.selected_case().position == 1
+    focus = QApplication.focusWidget()
+    assert focus is not None and focus.window() is w
+    assert focus in w.review.decision_outcomes.buttons.values()
 
 
 def test_ctrl_down_and_up_move_between_cases(qtbot, sampled, window: MainWindow):
@@ -121,45 +125,63 @@ def test_ctrl_down_and_up_move_between_cases(qtbot, sampled, window: MainWindow)
     assert w.judgement_box.title().endswith(w.selected_case().reference)
 
 
-def test_unrecorded_changes_are_not_lost_when_moving_on(
+def test_changes_are_saved_as_they_are_made_when_moving_on(
     qtbot, sampled, window: MainWindow, db: Database, boxes: Boxes
 ):
+    """No Save button and no "save changes?" question: every change is already saved."""
     w = window
     assert w.select_meeting(sampled.meeting_id)
     click(qtbot, w.outcome_button("amber"))
+    assert cases.meeting_cases(db, sampled.meeting_id).rows[0].outcome_code == "amber"
     qtbot.keyClicks(w.observations_edit, "Name and station not given")
-    assert "Not yet recorded" in w.judgement_case.text()
-
-    boxes.answer = QMessageBox.StandardButton.Cancel  # stay on the case
-    click_row(qtbot, w, 3)
-    assert w.selected_case().position == 0
-    assert w.observations_edit.toPlainText() == "Name and station not given"
-
-    boxes.answer = QMessageBox.StandardButton.Save  # record it, then move
-    click_row(qtbot, w, 3)
+    click_row(qtbot, w, 3)  # the typing is saved on the way out
     assert w.selected_case().position == 3
     rows = cases.meeting_cases(db, sampled.meeting_id).rows
     assert (rows[0].outcome_code, rows[0].observations) == ("amber", "Name and station not given")
     assert cell(w, 0, "judgement") == "Amber"
 
     click(qtbot, w.outcome_button("red"))
-    boxes.answer = QMessageBox.StandardButton.Discard  # drop it, then move
     w.action_next_case.trigger()
     assert w.selected_case().position == 4
-    assert cases.meeting_cases(db, sampled.meeting_id).rows[3].outcome_code is None
-    assert [b.kind for b in boxes.shown] == ["question"] * 3
+    assert cases.meeting_cases(db, sampled.meeting_id).rows[3].outcome_code == "red"
+    assert boxes.shown == []
 
 
-def test_the_selection_survives_a_refresh_with_unrecorded_edits(qtbot, sampled, window: MainWindow):
+def test_typing_is_saved_after_a_short_pause(qtbot, sampled, window: MainWindow, db: Database):
+    w = window
+    assert w.select_meeting(sampled.meeting_id)
+    click(qtbot, w.outcome_button("green"))
+    w.good_practice_edit.setFocus()
+    qtbot.keyClicks(w.good_practice_edit, "Receipt offered")
+    assert w.good_practice_edit.hasFocus()
+    qtbot.waitUntil(
+        lambda: (
+            cases.meeting_cases(db, sampled.meeting_id).rows[0].good_practice == "Receipt offered"
+        ),
+        timeout=3000,
+    )
+    # Saving did not touch the box: the focus and the cursor are where they were.
+    assert w.good_practice_edit.hasFocus()
+    assert w.good_practice_edit.textCursor().position() == len("Receipt offered")
+    assert "saved" in w.judgement_case.text()
+
+
+def test_the_selection_survives_a_refresh_with_typing_in_progress(
+    qtbot, sampled, window: MainWindow, db: Database
+):
     w = window
     assert w.select_meeting(sampled.meeting_id)
     click_row(qtbot, w, 5)
+    click(qtbot, w.outcome_button("amber"))
     qtbot.keyClicks(w.good_practice_edit, "Clear explanation")
     item = w.selected_case().item_id
     w.refresh()
     assert w.selected_meeting().id == sampled.meeting_id
     assert w.selected_case().item_id == item
     assert w.good_practice_edit.toPlainText() == "Clear explanation"
+    assert cases.meeting_cases(db, sampled.meeting_id).rows[5].good_practice == (
+        "Clear explanation"
+    )
 
 
 def test_sorting_keeps_the_selected_case(qtbot, sampled, window: MainWindow):
@@ -182,7 +204,11 @@ def test_help_shortcuts_and_about(qtbot, sampled, window: MainWindow, boxes: Box
     rows = dict(w.shortcut_rows())
     assert rows["Import cases"] == "Ctrl+I"
     assert rows["Draw sample"] == "Ctrl+D"
-    assert rows["Record judgement"].startswith("Ctrl+Return")
+    assert rows["Decide and go to next case"].startswith("Ctrl+Return")
+    assert rows["Undo the last saved change"] == "Ctrl+Z"
+    assert rows["Reveal the views on this case"] == "Ctrl+Shift+V"
+    assert rows["Presenter view"] == "F5"
+    assert rows["Who is using the app"] == "Ctrl+U"
     assert rows["Outcome: Green - good practice"] == "1"
     assert rows["Keyboard shortcuts"] == "F1"
     dialog.close()
@@ -190,13 +216,15 @@ def test_help_shortcuts_and_about(qtbot, sampled, window: MainWindow, boxes: Box
     assert boxes.shown[-1].kind == "about" and "OFFICIAL-SENSITIVE" in boxes.shown[-1].text
 
 
-def test_quitting_with_unrecorded_edits_asks(qtbot, sampled, window: MainWindow, boxes: Boxes):
+def test_quitting_saves_what_was_typed_without_asking(
+    qtbot, sampled, window: MainWindow, db: Database, boxes: Boxes
+):
     w = window
     assert w.select_meeting(sampled.meeting_id)
     click(qtbot, w.outcome_button("green"))
-    boxes.answer = QMessageBox.StandardButton.Cancel
-    w.action_quit.trigger()
-    assert w.isVisible()
-    boxes.answer = QMessageBox.StandardButton.Discard
+    qtbot.keyClicks(w.observations_edit, "Typed just before quitting")
     w.action_quit.trigger()
     assert not w.isVisible()
+    assert boxes.shown == []
+    first = cases.meeting_cases(db, sampled.meeting_id).rows[0]
+    assert (first.outcome_code, first.observations) == ("green", "Typed just before quitting")

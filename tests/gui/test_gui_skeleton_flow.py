@@ -121,9 +121,9 @@ def test_skeleton_flow(
     assert w.outcome_button("red").isChecked()
     qtbot.keyClicks(w.observations_edit, OBSERVATION)
     assert w.record_button.isEnabled()
-    click(qtbot, w.record_button)
+    click(qtbot, w.record_button)  # Decide: on to the next case to decide
     assert boxes.errors == []
-    assert w.selected_case().item_id == case.item_id  # the same case stays selected
+    assert w.selected_case().position == 3
     assert cell(w, 2, "judgement") == "Red"
     assert "Red - concern, escalated" in cell(w, 2, "judgement", Qt.ItemDataRole.ToolTipRole)
     assert cell(w, 2, "judgement", Qt.ItemDataRole.DecorationRole).name() == "#c62828"
@@ -134,7 +134,9 @@ def test_skeleton_flow(
         0, Qt.ItemDataRole.UserRole + 11
     )
 
-    # ---- Add recommendation (Ctrl+R)
+    # ---- Add recommendation (Ctrl+R), raised from the case just judged
+    w.action_previous_case.trigger()
+    assert w.selected_case().item_id == case.item_id
     w.action_add_recommendation.trigger()
     dialog = w.current_dialog
     assert isinstance(dialog, AddRecommendationDialog)

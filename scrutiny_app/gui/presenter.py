@@ -1,0 +1,220 @@
+"""The presenter view: a second window for the room's screen.
+
+It follows the case the officer has open and shows it large: the case's facts, where the
+session is with it (members forming their views, the views as anonymous counts once revealed,
+the panel's decision) and the live tally of the meeting. It never shows a member's name: it is
+built from :class:`PresenterState`, which has no field for one.
+
+With a second screen it opens full screen there; otherwise as an ordinary window (F11 full
+screen, Esc leaves full screen or closes it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QScreen
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scrutiny_app.gui.charts import Bar, TallyChart
+
+
+@dataclass(frozen=True)
+class PresenterState:
+    """Everything the room sees. No member names: there is nowhere to put one."""
+
+    heading: str  # panel and meeting
+    position: str  # "Case 7 of 24"
+    reference: str
+    facts: tuple[tuple[str, str], ...]
+    stage: str  # "views", "decision" or "" (no case)
+    stage_text: str  # "Members are forming their views: 2 of 3 in"
+    view_bars: tuple[Bar, ...]  # the revealed views as counts per outcome
+    decision_text: str  # "Panel decision: Inappropriate (majority)"
+    decision_colour: str
+    progress: str  # "14 of 24 decided"
+    tally: tuple[Bar, ...]
+    total: int
+
+    def texts(self) -> list[str]:
+        """Every piece of text the window can show (a test checks no name is among them)."""
+        out = [self.heading, self.position, self.reference, self.stage_text, self.decision_text]
+        out += [f"{k} {v}" for k, v in self.facts]
+        out += [b.label for b in self.view_bars] + [b.label for b in self.tally]
+        return [*out, self.progress]
+
+
+class PresenterWindow(QWidget):
+    """The room's screen; see the module docstring."""
+
+    MAX_FACTS = 10  # in two columns: what a room can read at a glance
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("presenterWindow")
+        self.setWindowTitle("Scrutiny \u2014 presenter view")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.state: PresenterState | None = None
+        plain = Qt.TextFormat.PlainText
+        root = QVBoxLayout(self)
+        root.setContentsMargins(36, 22, 36, 26)
+        root.setSpacing(14)
+
+        top = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setTextFormat(plain)
+        self.heading.setObjectName("presenterHeading")
+        self.heading.setWordWrap(True)
+        top.addWidget(self.heading, 1)
+        self.marking = QLabel("OFFICIAL-SENSITIVE")
+        self.marking.setObjectName("presenterMarking")
+        self.marking.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        top.addWidget(self.marking, 0, Qt.AlignmentFlag.AlignTop)
+        root.addLayout(top)
+
+        line = QHBoxLayout()
+        self.position = QLabel()
+        self.position.setTextFormat(plain)
+        self.position.setObjectName("presenterPosition")
+        self.reference = QLabel()
+        self.reference.setTextFormat(plain)
+        self.reference.setObjectName("presenterReference")
+        self.reference.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        line.addWidget(self.position)
+        line.addSpacing(18)
+        line.addWidget(self.reference)
+        line.addStretch(1)
+        self.progress = QLabel()
+        self.progress.setTextFormat(plain)
+        self.progress.setObjectName("presenterProgress")
+        line.addWidget(self.progress)
+        root.addLayout(line)
+
+        body = QHBoxLayout()
+        body.setSpacing(36)
+        self.facts_frame = QFrame()
+        self.facts_frame.setObjectName("presenterFacts")
+        self.facts = QGridLayout(self.facts_frame)
+        self.facts.setHorizontalSpacing(28)
+        self.facts.setVerticalSpacing(14)
+        self.facts.setColumnStretch(0, 1)
+        self.facts.setColumnStretch(1, 1)
+        self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
+        body.addWidget(self.facts_frame, 11)
+
+        side = QVBoxLayout()
+        side.setSpacing(10)
+        self.stage = QLabel()
+        self.stage.setTextFormat(plain)
+        self.stage.setObjectName("presenterStage")
+        self.stage.setWordWrap(True)
+        side.addWidget(self.stage)
+        self.view_chart = TallyChart(self, font_scale=1.3, labels_above=True)
+        self.view_chart.set_dark(True)
+        self.view_chart.setAccessibleName("The members' views (counts only)")
+        side.addWidget(self.view_chart)
+        self.decision = QLabel()
+        self.decision.setTextFormat(plain)
+        self.decision.setObjectName("presenterDecision")
+        self.decision.setWordWrap(True)
+        side.addWidget(self.decision)
+        side.addSpacing(10)
+        self.tally_title = QLabel("Panel decisions so far")
+        self.tally_title.setObjectName("presenterTallyTitle")
+        side.addWidget(self.tally_title)
+        self.tally = TallyChart(self, font_scale=1.3, labels_above=True)
+        self.tally.set_dark(True)
+        side.addWidget(self.tally)
+        side.addStretch(1)
+        body.addLayout(side, 9)
+        root.addLayout(body, 1)
+
+    # ------------------------------------------------------------------ state
+
+    def set_state(self, state: PresenterState) -> None:
+        self.state = state
+        self.heading.setText(state.heading)
+        self.position.setText(state.position)
+        self.reference.setText(state.reference)
+        self.progress.setText(state.progress)
+        while self.facts.count():
+            item = self.facts.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for i, (key, value) in enumerate(state.facts[: self.MAX_FACTS]):
+            cell = QWidget()
+            layout = QVBoxLayout(cell)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.setSpacing(2)
+            k = QLabel(key)
+            k.setObjectName("presenterFactKey")
+            k.setWordWrap(True)
+            k.setTextFormat(Qt.TextFormat.PlainText)
+            v = QLabel(value or "\u2014")
+            v.setObjectName("presenterFactValue")
+            v.setWordWrap(True)
+            v.setTextFormat(Qt.TextFormat.PlainText)
+            layout.addWidget(k)
+            layout.addWidget(v)
+            self.facts.addWidget(cell, i // 2, i % 2, Qt.AlignmentFlag.AlignTop)
+            cell.show()
+        self.stage.setText(state.stage_text)
+        self.view_chart.set_bars(state.view_bars)
+        self.view_chart.setVisible(bool(state.view_bars))
+        self.decision.setText(state.decision_text)
+        self.decision.setVisible(bool(state.decision_text))
+        if state.decision_text:
+            self.decision.setStyleSheet(f"border-left: 12px solid {state.decision_colour};")
+        self.tally.set_bars(state.tally)
+
+    def visible_texts(self) -> list[str]:
+        """The text of every label on the window (for the no-names test)."""
+        return [label.text() for label in self.findChildren(QLabel)] + [
+            b.label for chart in (self.view_chart, self.tally) for b in chart.bars
+        ]
+
+    # ------------------------------------------------------------------ screens
+
+    def show_on_room_screen(self, main_screen: QScreen | None) -> bool:
+        """Full screen on a screen other than ``main_screen`` if there is one; True if so."""
+        others = [s for s in QGuiApplication.screens() if s is not main_screen]
+        if others and main_screen is not None:
+            screen = others[0]
+            self.setScreen(screen)
+            self.setGeometry(screen.geometry())
+            self.showFullScreen()
+            return True
+        available = main_screen.availableGeometry() if main_screen is not None else None
+        if available is not None:
+            self.resize(int(available.width() * 0.8), int(available.height() * 0.8))
+        else:
+            self.resize(1280, 720)
+        self.showNormal()
+        return False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_F11:
+            if self.isFullScreen():
+                self.showNormal()
+            else:
+                self.showFullScreen()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            if self.isFullScreen():
+                self.showNormal()
+            else:
+                self.close()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.accept()

@@ -39,7 +39,9 @@ def test_each_real_file_imports_as_it_is(db: Database, stop_search_meeting: int,
     assert first.occurred_at.year == int(path.name[:4])
 
 
-def test_fields_keep_the_raw_values_beside_the_normalised(db: Database, stop_search_meeting: int) -> None:
+def test_fields_keep_the_raw_values_beside_the_normalised(
+    db: Database, stop_search_meeting: int
+) -> None:
     importer.import_stop_search(db, stop_search_meeting, STOP_SEARCH_FILES[0])  # 2016-11
     with db.session() as s:
         row = s.scalars(select(Case).where(Case.source_row == 1)).one()

@@ -82,7 +82,11 @@ def case_ids(db: Database, query: CaseListQuery) -> list[int]:
     if query.text.strip():
         like = f"%{query.text.strip()}%"
         stmt = stmt.where(
-            or_(Case.reference.ilike(like), Case.area.ilike(like), cast(Case.fields, String).ilike(like))
+            or_(
+                Case.reference.ilike(like),
+                Case.area.ilike(like),
+                cast(Case.fields, String).ilike(like),
+            )
         )
     if query.sort:
         order = _expr(query.sort)

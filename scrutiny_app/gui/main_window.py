@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
 
 from scrutiny_app import __version__
 from scrutiny_app.domain.vocab import AccessMode, MeetingStatus
-from scrutiny_app.gui import background
+from scrutiny_app.gui import background, windows
 from scrutiny_app.gui.dialogs import (
     AddRecommendationDialog,
     DrawSampleDialog,
@@ -129,12 +129,16 @@ def _computer_user() -> str:
         return "This computer"
 
 
+_NEEDS_MAPPING = object()
+
+
 class MainWindow(SessionMixin, QMainWindow):
     def __init__(self, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
         load_form("main_window.ui", self)
         self._bind_widgets()
+        self.extra_actions = windows.install(self)  # wizard, sample options, lists, report, tracker
 
         self._panels: list[PanelInfo] = []
         self._key: Key | None = None
@@ -989,11 +993,17 @@ class MainWindow(SessionMixin, QMainWindow):
         name = Path(path).name
 
         def work(progress: Any, cancel: Any) -> Any:
-            return importer.import_stop_search(
-                self.db, meeting_id, path, progress=progress, cancel=cancel
-            )
+            try:
+                return importer.import_stop_search(
+                    self.db, meeting_id, path, progress=progress, cancel=cancel
+                )
+            except importer.NeedsMapping:
+                return _NEEDS_MAPPING  # not data.police.uk: the wizard maps its columns
 
         def done(result: Any) -> None:
+            if result is _NEEDS_MAPPING:
+                windows.open_import_wizard(self, path)
+                return
             self.refresh()
             self.show_status(result.summary)
             if getattr(result, "duplicate_of", None) is not None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QWidget
 
 from scrutiny_app.services import panels
 
@@ -125,3 +126,31 @@ def open_tracker(window: MainWindow) -> QWidget:
     dialog.finished.connect(lambda _code: window.refresh())
     dialog.show()
     return dialog
+
+
+def install(window: MainWindow) -> dict[str, QAction]:
+    """Add the openers above to the main window's menus; returns the actions by name."""
+    file_menu = window.findChild(QMenu, "menuFile")
+    meeting_menu = window.findChild(QMenu, "menuMeeting")
+    view_menu = window.findChild(QMenu, "menuView")
+    specs = [
+        ("import_wizard", file_menu, "Import cases with mapping and checks…", "Ctrl+Alt+I",
+         lambda: open_import_wizard(window)),
+        ("tracker", file_menu, "Recommendation tracker…", "Ctrl+Alt+T",
+         lambda: open_tracker(window)),
+        ("sample_options", meeting_menu, "Draw a stratified or filtered sample…", "Ctrl+Shift+D",
+         lambda: open_sample_dialog(window)),
+        ("case_list", view_menu, "Imported cases…", "Ctrl+Shift+L",
+         lambda: open_case_list(window)),
+        ("report_window", meeting_menu, "Report: write, preview, copy the summary…", "Ctrl+Shift+R",
+         lambda: open_report_window(window)),
+    ]  # fmt: skip
+    actions = {}
+    for name, menu, text, shortcut, slot in specs:
+        action = QAction(text, window)
+        action.setObjectName(f"action_{name}")
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        (menu or window.menuBar()).addAction(action)
+        actions[name] = action
+    return actions

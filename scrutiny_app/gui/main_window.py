@@ -1199,7 +1199,7 @@ class MainWindow(SessionMixin, QMainWindow):
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         rows: list[tuple[str, str]] = []
-        for action in self._all_actions():
+        for action in [*self._all_actions(), *self.extra_actions.values()]:
             keys = ", ".join(shortcut_text(s) for s in action.shortcuts())
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…").strip(), keys))

@@ -65,3 +65,9 @@ def test_no_two_actions_share_a_shortcut(app: QApplication, window: MainWindow):
             text = key.toString()
             assert text not in seen, f"{text}: {seen.get(text)} and {action.text()}"
             seen[text] = action.text()
+
+
+def test_the_help_lists_the_new_windows_shortcuts(app: QApplication, window: MainWindow):
+    rows = dict(window.shortcut_rows())
+    assert rows["Recommendation tracker"] == "Ctrl+Alt+T"
+    assert rows["Import cases with mapping and checks"] == "Ctrl+Alt+I"

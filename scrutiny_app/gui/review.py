@@ -91,6 +91,16 @@ def _section(text: str) -> QLabel:
 # =========================================================================== outcome buttons
 
 
+def _wrapped_label(name: str, *, rich: bool = False) -> QLabel:
+    """A word-wrapped label, styled by its object name (app.qss)."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    if rich:
+        label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
 class OutcomeButtons(QWidget):
     """The outcome scheme as large, checkable buttons with their number keys."""
 
@@ -451,10 +461,7 @@ class ReviewForm(QWidget):
         strip.addWidget(self.stage_decision_label)
         strip.addStretch(1)
         layout.addLayout(strip)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("reviewStatus")
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+        self.status_label = _wrapped_label("reviewStatus", rich=True)
         layout.addWidget(self.status_label)
 
         self.pages = QStackedWidget()
@@ -524,15 +531,9 @@ class ReviewForm(QWidget):
         own.addWidget(self.view_questions_label)
         own.addWidget(self.view_questions)
         layout.addWidget(self.own_box)
-        self.blocked_label = QLabel()
-        self.blocked_label.setObjectName("blockedLabel")
-        self.blocked_label.setWordWrap(True)
-        self.blocked_label.setTextFormat(Qt.TextFormat.RichText)
+        self.blocked_label = _wrapped_label("blockedLabel", rich=True)
         layout.addWidget(self.blocked_label)
-        self.views_in_label = QLabel()
-        self.views_in_label.setObjectName("viewsInLabel")
-        self.views_in_label.setWordWrap(True)
-        self.views_in_label.setTextFormat(Qt.TextFormat.RichText)
+        self.views_in_label = _wrapped_label("viewsInLabel", rich=True)
         layout.addWidget(self.views_in_label)
         buttons = QHBoxLayout()
         self.reveal_button = QPushButton("Reveal the views")
@@ -558,9 +559,7 @@ class ReviewForm(QWidget):
         layout.addWidget(self.views_title)
         self.views_panel = ViewsPanel()
         layout.addWidget(self.views_panel)
-        self.case_agreement_label = QLabel()
-        self.case_agreement_label.setObjectName("hintLabel")
-        self.case_agreement_label.setWordWrap(True)
+        self.case_agreement_label = _wrapped_label("hintLabel", rich=False)
         layout.addWidget(self.case_agreement_label)
 
         self.decision_box = QGroupBox("Panel decision")
@@ -587,9 +586,7 @@ class ReviewForm(QWidget):
         self._watch("decision:dissent", self.dissent_edit)
         d.addWidget(dissent_label)
         d.addWidget(self.dissent_edit)
-        self.decision_hint = QLabel()
-        self.decision_hint.setObjectName("hintLabel")
-        self.decision_hint.setWordWrap(True)
+        self.decision_hint = _wrapped_label("hintLabel", rich=False)
         d.addWidget(self.decision_hint)
         for key, label_text, placeholder in DECISION_FIELDS:
             label = QLabel(label_text)

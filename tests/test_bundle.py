@@ -164,6 +164,22 @@ def test_bundled_demo_meetings_report_tracker(
     assert not any(Path(fresh[1]["HOME"]).iterdir())
 
 
+def test_bundled_import_reads_in_a_worker_process(
+    bundle: Path, fresh: tuple[Path, dict[str, str]]
+) -> None:
+    """The frozen app can start the import's worker process (multiprocessing spawn)."""
+    work, env = fresh
+    assert run_bundled(bundle, fresh, "demo", "--db", "X.db").returncode == 0
+    csv = work / "november.csv"
+    shutil.copy(ROOT / "tests" / "data" / "2016-11-avon-and-somerset-stop-and-search.csv", csv)
+    proc = run_bundled(
+        bundle, (work, {**env, "SCRUTINY_IMPORT_WORKER": "1"}),
+        "import", "--db", "X.db", "--meeting", "2", str(csv),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Imported 500 of 500 rows" in proc.stdout
+
+
 def test_bundled_user_error_is_one_line(bundle: Path, fresh: tuple[Path, dict[str, str]]) -> None:
     proc = run_bundled(bundle, fresh, "meetings", "--db", "missing.db")
     assert proc.returncode == 2

@@ -8,6 +8,10 @@ converted to UTC. Blank stays blank (NaT, not a problem here); anything else is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 LOCAL_TZ = "Europe/London"
@@ -40,6 +44,12 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         pd.Series(naive_utc, index=values.index).dt.tz_localize("UTC"),
         pd.Series(bad.to_numpy()[codes] if len(bad) else [], index=values.index, dtype=bool),
     )
+
+
+def parse_distinct(texts: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct texts to (naive UTC datetime64 with NaT, mask of filled cells that are no date)."""
+    parsed, bad = _parse_unique(pd.Series([str(t) for t in texts], dtype=object))
+    return parsed.dt.tz_convert(None).to_numpy(), bad.to_numpy(dtype=bool)
 
 
 def _parse_unique(values: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ import pandas as pd
 from scrutiny_app.domain.ethnicity import broad_group
 from scrutiny_app.errors import InputProblem
 from scrutiny_app.importing import police_uk
-from scrutiny_app.importing.dates import parse_dates
+from scrutiny_app.importing.dates import parse_distinct
 from scrutiny_app.importing.mapping import IGNORE, Target
 
 TRUE_WORDS = {"true", "yes", "y", "1"}
@@ -74,12 +76,20 @@ class RowContext:
     warnings: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     first_warning_row: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
-    def warn(self, column: str, kind: str, values: pd.Series) -> None:
-        """Count each value of ``values`` (indexed by file row) under (column, kind, value)."""
-        for value, rows in values.groupby(values, sort=False).groups.items():
-            key = (column, kind, str(value))
-            self.warnings[key] += len(rows)
-            self.first_warning_row.setdefault(key, int(min(rows)))
+    def warn(
+        self, column: str, kind: str, values: Coded, flagged: np.ndarray, labels: np.ndarray
+    ) -> None:
+        """Count the rows whose value is ``flagged`` (one flag per distinct value) by value."""
+        if not flagged.any():
+            return
+        positions = np.flatnonzero(values.per_row(flagged))
+        codes = values.codes[positions]
+        counts = np.bincount(codes, minlength=len(values.uniques))
+        found, first = np.unique(codes, return_index=True)
+        for code, at in zip(found.tolist(), first.tolist(), strict=True):
+            key = (column, kind, str(values.uniques[code]))
+            self.warnings[key] += int(counts[code])
+            self.first_warning_row.setdefault(key, int(labels[positions[at]]))
 
     def warning_lines(self) -> list[str]:
         lines = []
@@ -93,16 +103,42 @@ class RowContext:
         return lines
 
 
+class Column(Protocol):
+    """One insert column of a chunk, kept compact until it is written (see BuiltRows)."""
+
+    def values(self) -> list[Any]: ...
+
+
+@dataclass
+class Plain:
+    items: list[Any]
+
+    def values(self) -> list[Any]:
+        return self.items
+
+
 @dataclass
 class BuiltRows:
-    """The valid rows as columns (CASE_COLUMNS from ``source_row`` on), and the problems."""
+    """The valid rows as columns (CASE_COLUMNS from ``source_row`` on), and the problems.
 
-    columns: list[list[Any]]
+    The columns stay in their compact form (distinct values and codes, JSON parts) until
+    :meth:`column_values`: cheap to send to another process, and a million rows of a column
+    with few distinct values then share a few string objects.
+    """
+
+    columns: list[Column]
     problems: list[InputProblem]
-    references: list[str]
+    size: int
 
     def __len__(self) -> int:
-        return len(self.references)
+        return self.size
+
+    def column_values(self) -> list[list[Any]]:
+        return [c.values() for c in self.columns]
+
+    @property
+    def references(self) -> list[str]:
+        return self.columns[1].values() if self.columns else []
 
 
 def uuid7_factory() -> Callable[[int], list[str]]:
@@ -126,7 +162,95 @@ def uuid7_factory() -> Callable[[int], list[str]]:
     return take
 
 
-def pseudonyms(key: bytes, prefix: str, values: pd.Series) -> pd.Series:
+# --------------------------------------------------------------------------- coded columns
+
+
+class Coded:
+    """A column as its distinct values plus one code per row.
+
+    Extracts repeat a lot (a few genders, outcomes, legislations over a million rows), so every
+    per-value step (stripping, parsing, checking, JSON encoding) runs once per distinct value
+    and rows are only ever an index into the result.
+    """
+
+    __slots__ = ("codes", "uniques")
+
+    def __init__(self, codes: np.ndarray, uniques: np.ndarray) -> None:
+        self.codes = codes
+        self.uniques = uniques
+
+    @classmethod
+    def of(cls, values: pd.Series | np.ndarray) -> Coded:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+        if not (isinstance(uniques, np.ndarray) and uniques.dtype == object):
+            uniques = _objects(uniques)
+        return cls(codes, uniques)
+
+    def map(self, fn: Callable[[Any], Any]) -> Coded:
+        """The same rows, each distinct value replaced by ``fn(value)``."""
+        return Coded(self.codes, _objects([fn(u) for u in self.uniques]))
+
+    def test(self, fn: Callable[[Any], bool]) -> np.ndarray:
+        """A per-row mask: ``fn`` of the row's value."""
+        return self.per_row(
+            np.fromiter((bool(fn(u)) for u in self.uniques), bool, len(self.uniques))
+        )
+
+    def per_row(self, per_value: np.ndarray) -> np.ndarray:
+        """An array of one entry per distinct value spread to the rows."""
+        return per_value[self.codes]
+
+    def rows(self, positions: np.ndarray | None = None) -> list[Any]:
+        codes = self.codes if positions is None else self.codes[positions]
+        return self.uniques[codes].tolist()
+
+    def take(self, positions: np.ndarray) -> Coded:
+        """These rows only; the distinct values stay as they are."""
+        return Coded(self.codes[positions], self.uniques)
+
+    def values(self) -> list[Any]:
+        return self.uniques[self.codes].tolist()
+
+    def value_at(self, position: int) -> Any:
+        return self.uniques[self.codes[position]]
+
+
+def _objects(values: Any) -> np.ndarray:
+    """A 1-D object array of ``values`` (NumPy would make nested sequences 2-D)."""
+    items = list(values)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _stripped(values: Coded) -> Coded:
+    if all(type(u) is str and u == u.strip() for u in values.uniques):
+        return values  # the usual case: nothing to strip
+    return values.map(lambda u: str(u).strip())
+
+
+# --------------------------------------------------------------------------- JSON values
+
+# A number written this way in the file is already its own JSON text (what json.dumps would
+# write for the parsed value): an integer of up to 15 digits, or a decimal with no trailing zero
+# and up to 15 significant digits (fewer leading zeros than repr's switch to exponent form).
+_JSON_AS_WRITTEN = re.compile(r"-?[1-9]\d{0,14}|0|-?(?:[1-9]\d*|0(?=\.0{0,3}[1-9]))\.\d*[1-9]")
+
+
+def _json_number(text: str, value: float) -> str:
+    if _JSON_AS_WRITTEN.fullmatch(text) and len(text.lstrip("-").replace(".", "")) <= 15:
+        return text
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return json.dumps(value)
+
+
+def _json_text(value: Any) -> str | None:
+    """A cell as a JSON string, or None (left out of the object) when blank."""
+    return None if value is None or value == "" else encode_basestring(str(value))
+
+
+def pseudonyms(key: bytes, prefix: str, refs: Coded) -> Coded:
     """Keyed pseudonyms, as :func:`scrutiny_app.services.pseudonym.pseudonym` makes them."""
     import base64
 
@@ -134,236 +258,280 @@ def pseudonyms(key: bytes, prefix: str, values: pd.Series) -> pd.Series:
         digest = hmac.new(key, value.strip().upper().encode("utf-8"), hashlib.sha256).digest()
         return f"{prefix}-{base64.b32encode(digest).decode('ascii')[:8]}"
 
-    codes, uniques = pd.factorize(values)
-    mapped = np.array([one(u) for u in uniques], dtype=object)
-    return pd.Series(mapped[codes] if len(uniques) else [], index=values.index, dtype=object)
+    return refs.map(one)
 
 
-def by_value(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
-    """``values.map(fn)``, calling ``fn`` once per distinct value (extracts repeat a lot)."""
-    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
-    if not len(uniques):
-        return pd.Series([], index=values.index, dtype=object)
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [fn(u) for u in uniques]
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
-
-
-def _strip(values: pd.Series) -> pd.Series:
-    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
-    stripped = [str(u).strip() for u in uniques]
-    if stripped == list(uniques):
-        return values  # the usual case: nothing to strip
-    table = np.empty(len(stripped), dtype=object)
-    table[:] = stripped
-    return pd.Series(table[codes], index=values.index, dtype=object)
-
-
-def _datetime_text(values: pd.Series) -> list[str | None]:
-    """UTC timestamps as SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
-    naive = values.dt.tz_convert(None).to_numpy().astype("datetime64[us]")
-    text = np.datetime_as_string(naive, unit="us").tolist()
-    out: list[str | None] = [t.replace("T", " ", 1) for t in text]
-    if values.isna().any():
-        for i in np.flatnonzero(values.isna().to_numpy()):
-            out[i] = None
-    return out
-
-
-def _bool_word(text: str) -> bool | str | None:
+def _bool_word(text: str) -> str | None:
+    """A yes/no cell as JSON true/false; blank None; anything else the text itself (a str)."""
     word = text.strip().lower()
     if word in TRUE_WORDS:
-        return True
+        return "true"
     if word in FALSE_WORDS:
-        return False
-    return None if not word else text
+        return "false"
+    return None if not word else "?"
 
 
-def _bool_or_raw(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    out = by_value(values, _bool_word)
-    unknown = by_value(out, lambda v: isinstance(v, str)).astype(bool)
-    return out, unknown
+# --------------------------------------------------------------------------- building
 
 
 def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
     """Check and convert one chunk (indexed by file row)."""
+    labels = frame.index.to_numpy()
+    n = len(frame)
     problems: list[InputProblem] = []
-    bad = pd.Series(False, index=frame.index)
-    common: dict[str, pd.Series] = {}
-    fields: dict[str, pd.Series] = {}
+    bad = np.zeros(n, dtype=bool)
+    common: dict[str, Coded] = {}
+    fields: dict[str, Coded] = {}  # field key -> JSON text per value (None = left out)
+    coded: dict[str, Coded] = {}  # file column -> its cells, factorised once
 
-    def problem(mask: pd.Series, column: str, message: Callable[[Any], str]) -> None:
-        for row in mask[mask].index:
+    def cells(column: str) -> Coded:
+        found = coded.get(column)
+        if found is None:
+            found = coded[column] = Coded.of(frame[column])
+        return found
+
+    def problem(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
+        for pos in np.flatnonzero(mask):
             problems.append(
-                InputProblem(message(row), file=ctx.file_name, row=int(row), column=column)
+                InputProblem(message(pos), file=ctx.file_name, row=int(labels[pos]), column=column)
             )
-        bad.loc[mask[mask].index] = True
+        bad[mask] = True
 
     for column, text in ctx.mapping.items():
         target = Target.parse(text)
         if target.kind == IGNORE or column not in frame:
             continue
-        values = frame[column]
+        values = cells(column)
         if target.kind == "column":
             if target.name == "occurred_at":
-                parsed, not_date = parse_dates(values)
-                problem(_strip(values) == "", column, lambda _r: "blank date")
-                problem(not_date, column, lambda r, v=values: f"not a date: {v[r]!r}")
-                common["occurred_at"] = parsed
+                stamps, not_date = parse_distinct(values.uniques)
+                blank = np.isnat(stamps) & ~not_date  # what is neither a date nor "no date"
+                problem(values.per_row(blank), column, lambda _p: "blank date")
+                problem(
+                    values.per_row(not_date),
+                    column,
+                    lambda p, v=values: f"not a date: {v.value_at(p)!r}",
+                )
+                common["occurred_at"] = Coded(values.codes, _datetime_text(stamps))
             elif target.name == "reference":
-                refs = _strip(values)
-                problem(refs == "", column, lambda _r: "blank reference")
+                refs = _stripped(values)
+                problem(refs.test(lambda u: u == ""), column, lambda _p: "blank reference")
                 common["reference"] = refs
             else:
-                common[target.name] = _strip(values)
+                common[target.name] = _stripped(values)
             continue
         if target.kind == "extra":
-            fields[target.name] = values.where(values != "", None)
+            fields[target.name] = values.map(_json_text)
             continue
         spec = ctx.fields[target.name]
         if spec.personal and not ctx.keep_personal:
             continue  # never stored: the panel sees pseudonymised cases
-        fields[spec.key] = _typed(ctx, column, spec, values)
+        fields[spec.key] = _typed(ctx, column, spec, values, labels)
 
     if ctx.police_uk:
-        _police_uk_extras(ctx, frame, fields)
-        data_rows = frame.index.to_numpy() - ctx.header_line
-        refs = pd.Series(
-            [f"{ctx.reference_prefix}-{ctx.file_tag}-{n:05d}" for n in data_rows],
-            index=frame.index,
-            dtype=object,
-        )
+        _police_uk_extras(ctx, cells, fields, labels)
+        data_rows = labels - ctx.header_line
+        template = f"{ctx.reference_prefix}-{ctx.file_tag}-".replace("%", "%%") + "%05d"
+        references_all = Coded(np.arange(n), _objects(map(template.__mod__, data_rows.tolist())))
     else:
-        refs = common.get("reference", pd.Series("", index=frame.index, dtype=object))
-        dup = pd.Series(False, index=frame.index)
-        for row, ref in refs[~bad & (refs != "")].items():
-            first = ctx.seen_references.setdefault(ref, int(row))
-            if first != row:
-                dup[row] = True
+        refs = common.get("reference") or Coded(np.zeros(n, dtype=np.intp), _objects([""]))
+        dup = np.zeros(n, dtype=bool)
+        first_row = ctx.seen_references
+        for pos in np.flatnonzero(~bad & refs.test(lambda u: u != "")):
+            ref, row = refs.value_at(pos), int(labels[pos])
+            if first_row.setdefault(ref, row) != row:
+                dup[pos] = True
         ref_column = next(c for c, t in ctx.mapping.items() if t == "column:reference")
         problem(
             dup,
             ref_column,
-            lambda r: f"duplicate reference (first at row {ctx.seen_references[refs[r]]})",
+            lambda p: f"duplicate reference (first at row {first_row[refs.value_at(p)]})",
         )
-        if not ctx.keep_personal:
-            refs = pseudonyms(ctx.pseudonym_key, ctx.reference_prefix, refs)
+        references_all = (
+            refs if ctx.keep_personal else pseudonyms(ctx.pseudonym_key, ctx.reference_prefix, refs)
+        )
 
-    good = ~bad
-    if not good.any():
-        return BuiltRows([], problems, [])
-    index = frame.index[good.to_numpy()]
-    n = len(index)
+    good = np.flatnonzero(~bad)
+    if not len(good):
+        return BuiltRows([], problems, 0)
+    m = len(good)
+    blank = Coded(np.zeros(m, dtype=np.intp), _objects([""]))
 
-    def col(name: str) -> list[Any]:
-        series = common.get(name)
-        return [""] * n if series is None else series.loc[index].tolist()
+    def col(name: str) -> Column:
+        found = common.get(name)
+        return blank if found is None else found.take(good)
 
-    dates = common.get("occurred_at")
-    occurred = [None] * n if dates is None else _datetime_text(dates.loc[index])
-    sde = col("self_defined_ethnicity")
-    groups = _map_unique(sde, broad_group)
-    if fields:
-        field_json = json_objects({k: v.loc[index] for k, v in fields.items()})
-    else:
-        field_json = ["{}"] * n
-    source_rows = (index.to_numpy() - ctx.header_line).tolist()
-    references = refs.loc[index].tolist()
-    columns = [
-        source_rows,
-        references,
-        occurred,
+    sde = common.get("self_defined_ethnicity")
+    columns: list[Column] = [
+        Plain((labels[good] - ctx.header_line).tolist()),
+        references_all.take(good),
+        col("occurred_at") if "occurred_at" in common else Plain([None] * m),
         col("area"),
         col("age_band"),
         col("gender"),
-        sde,
+        col("self_defined_ethnicity"),
         col("officer_defined_ethnicity"),
-        groups,
-        field_json,
+        sde.map(broad_group).take(good) if sde is not None else blank,
+        json_objects(fields, good),
     ]
-    return BuiltRows(columns, problems, references)
+    return BuiltRows(columns, problems, m)
 
 
-def json_objects(columns: dict[str, pd.Series]) -> list[str]:
-    """One JSON object per row from equally indexed columns, leaving out null members.
+def _datetime_text(stamps: np.ndarray) -> np.ndarray:
+    """UTC timestamps as SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
+    text = np.datetime_as_string(stamps.astype("datetime64[us]"), unit="us").astype("<U26")
+    if len(text):
+        text.view("<U1").reshape(len(text), 26)[:, 10] = " "  # the ISO "T", in place
+    out = text.astype(object)
+    out[np.isnat(stamps)] = None
+    return out
 
-    Each distinct value of a column is encoded once (as ``"key":value``); a row is then only a
-    join of ready-made fragments, which is many times faster than encoding row dicts.
+
+def json_objects(fields: dict[str, Coded], positions: np.ndarray) -> JsonRows:
+    """One JSON object per row (``positions`` of the chunk), leaving out null members.
+
+    Each field's distinct values are encoded once as ``"key":value``. Neighbouring fields whose
+    values occur together in few distinct combinations are then joined once per combination,
+    so a row is one string format of a handful of ready-made parts, not a join of every field
+    (done by :meth:`JsonRows.values`, when the rows are written).
     """
-    fragments = []
-    for key, series in columns.items():
-        prefix = json.dumps(key, ensure_ascii=False) + ":"
-        codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=False)
-        encoded = np.empty(len(uniques), dtype=object)
-        encoded[:] = [
-            "" if _is_null(u) else prefix + json.dumps(_plain(u), ensure_ascii=False)
-            for u in uniques
-        ]
-        fragments.append(encoded[codes] if len(uniques) else np.empty(0, dtype=object))
-    return ["{" + ",".join(filter(None, parts)) + "}" for parts in zip(*fragments, strict=True)]
+    m = len(positions)
+    limit = max(64, m // 8)  # a combination is worth making when ~8 rows share it
+    parts: list[tuple[np.ndarray, np.ndarray]] = []  # (fragment per value, code per row)
+    group: list[tuple[np.ndarray, np.ndarray]] = []  # the fields being combined: same shape
+    combined = np.zeros(m, dtype=np.int64)  # the group's combination per row
+
+    def flush() -> None:
+        if group:
+            _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+            pieces = [fragments[codes[first]] for fragments, codes in group]
+            joined = _objects(",".join(filter(None, p)) for p in zip(*pieces, strict=True))
+            parts.append((joined, inverse.reshape(-1)))
+            group.clear()
+
+    for key, coded in fields.items():
+        if not len(coded.uniques):
+            continue
+        prefix = encode_basestring(key) + ":"
+        fragments = _objects("" if v is None else prefix + v for v in coded.uniques)
+        codes = coded.codes[positions]
+        if group:
+            trial = combined * len(fragments) + codes
+            distinct, inverse = np.unique(trial, return_inverse=True)
+            if len(distinct) <= limit:
+                group.append((fragments, codes))
+                combined = inverse.reshape(-1).astype(np.int64)
+                continue
+            flush()
+        if len(fragments) <= limit:
+            group.append((fragments, codes))
+            combined = codes.astype(np.int64)
+        else:
+            parts.append((fragments, codes))
+    flush()
+    return JsonRows(parts, m)
 
 
-def _is_null(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+@dataclass
+class JsonRows:
+    """A chunk's JSON objects as parts: (fragment per distinct value, code per row) each."""
+
+    parts: list[tuple[np.ndarray, np.ndarray]]
+    size: int
+
+    def values(self) -> list[str]:
+        parts = self.parts
+        if not parts:
+            return ["{}"] * self.size
+        # The parts after the first carry their own leading comma; a row whose first part is
+        # empty (all its members null) then starts "{," and is mended on its own.
+        columns = [parts[0][0][parts[0][1]]]
+        for fragments, codes in parts[1:]:
+            columns.append(_objects("," + f if f else "" for f in fragments)[codes])
+        template = "{" + "%s" * len(parts) + "}"
+        out = list(map(template.__mod__, zip(*columns, strict=True)))
+        first, first_codes = parts[0]
+        for i in np.flatnonzero((first == "")[first_codes]).tolist():
+            if out[i].startswith("{,"):
+                out[i] = "{" + out[i][2:]
+        return out
 
 
-def _plain(value: Any) -> Any:
-    """NumPy scalars to Python ones, whole floats to ints (JSON "3" not "3.0")."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
-
-
-def _map_unique(values: list[str], fn: Callable[[str], str]) -> list[str]:
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-    mapped = np.array([fn(u) for u in uniques], dtype=object)
-    return mapped[codes].tolist() if len(uniques) else []
-
-
-def _typed(ctx: RowContext, column: str, spec: FieldSpec, values: pd.Series) -> pd.Series:
-    """Convert a template field's text to its kind; what does not convert is kept and warned."""
-    filled = values != ""
+def _typed(
+    ctx: RowContext, column: str, spec: FieldSpec, values: Coded, labels: np.ndarray
+) -> Coded:
+    """A template field's text as JSON of its kind; what does not convert is kept and warned."""
+    texts = [str(u) for u in values.uniques]
+    filled = np.array([t.strip() != "" for t in texts], dtype=bool)
     if spec.kind == "bool":
-        out, unknown = _bool_or_raw(values)
-        if unknown.any():
-            ctx.warn(column, "not yes/no", values[unknown])
-        return out
+        words = [_bool_word(t) for t in texts]
+        unknown = np.array([w == "?" for w in words], dtype=bool)
+        ctx.warn(column, "not yes/no", values, unknown, labels)
+        return Coded(
+            values.codes,
+            _objects(_json_text(t) if w == "?" else w for t, w in zip(texts, words, strict=True)),
+        )
     if spec.kind == "number":
-        numbers = pd.to_numeric(values.where(filled, None), errors="coerce")
-        unknown = filled & numbers.isna()
-        if unknown.any():
-            ctx.warn(column, "not a number", values[unknown])
-        out = numbers.astype(object).where(numbers.notna(), None)
-        out[unknown] = values[unknown]
-        return out
+        numbers = pd.to_numeric(pd.Series(texts, dtype=object).where(filled, None), errors="coerce")
+        parsed = numbers.to_numpy(dtype=float, na_value=np.nan)
+        unknown = filled & np.isnan(parsed)
+        ctx.warn(column, "not a number", values, unknown, labels)
+        out = []
+        for text, ok, value, is_unknown in zip(
+            texts, filled, parsed.tolist(), unknown, strict=True
+        ):
+            if not ok:
+                out.append(None)
+            elif is_unknown:
+                out.append(_json_text(text))
+            else:
+                out.append(_json_number(text.strip(), value))
+        return Coded(values.codes, _objects(out))
     if spec.kind == "date":
-        parsed, not_date = parse_dates(values)
-        if not_date.any():
-            ctx.warn(column, "not a date", values[not_date])
-        out = parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
-        out[not_date] = values[not_date]
-        return out
+        stamps, not_date = parse_distinct(texts)
+        ctx.warn(column, "not a date", values, not_date, labels)
+        days = np.datetime_as_string(stamps.astype("datetime64[D]"), unit="D").tolist()
+        return Coded(
+            values.codes,
+            _objects(
+                _json_text(t) if nd else (None if d == "NaT" else f'"{d}"')
+                for t, nd, d in zip(texts, not_date, days, strict=True)
+            ),
+        )
     if spec.kind == "choice" and spec.choices:
         canonical = {c.lower(): c for c in spec.choices}
-        known = by_value(values, lambda v: canonical.get(v.strip().lower()))
-        unknown = filled & known.isna()
-        if unknown.any():
-            ctx.warn(column, "unknown value", values[unknown])
-        return known.where(known.notna(), values.where(filled, None))
-    return values.where(filled, None)
+        known = [canonical.get(t.strip().lower()) for t in texts]
+        unknown = filled & np.array([k is None for k in known], dtype=bool)
+        ctx.warn(column, "unknown value", values, unknown, labels)
+        return Coded(
+            values.codes,
+            _objects(
+                _json_text(k if k is not None else t) for t, k in zip(texts, known, strict=True)
+            ),
+        )
+    return values.map(_json_text)
 
 
-def _police_uk_extras(ctx: RowContext, frame: pd.DataFrame, fields: dict[str, pd.Series]) -> None:
+def _police_uk_extras(
+    ctx: RowContext,
+    cells: Callable[[str], Coded],
+    fields: dict[str, Coded],
+    labels: np.ndarray,
+) -> None:
     """Normalised outcome beside the raw one, and unknown enumeration values reported."""
     for column, allowed in police_uk.ENUMERATIONS.items():
-        values = frame[column]
-        unknown = (values != "") & ~values.isin(allowed)
-        if unknown.any():
-            ctx.warn(column, "unknown value", values[unknown])
-    outcome = frame["Outcome"]
-    normalised = by_value(outcome, lambda v: police_uk.OUTCOMES.get(v, v) if v else None)
-    fields["outcome"] = normalised
+        values = cells(column)
+        known = set(allowed)
+        unknown = np.array([u != "" and u not in known for u in values.uniques], dtype=bool)
+        ctx.warn(column, "unknown value", values, unknown, labels)
+    outcome = cells("Outcome")
+    normalised = [police_uk.OUTCOMES.get(v, v) if v else None for v in outcome.uniques]
+    fields["outcome"] = Coded(outcome.codes, _objects(map(_json_text, normalised)))
     # The raw wording is kept where it differs from the normalised one (older files).
-    fields["outcome_raw"] = outcome.where((outcome != "") & (outcome != normalised), None)
+    fields["outcome_raw"] = Coded(
+        outcome.codes,
+        _objects(
+            _json_text(v) if v and v != norm else None
+            for v, norm in zip(outcome.uniques, normalised, strict=True)
+        ),
+    )

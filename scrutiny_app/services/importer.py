@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
@@ -26,14 +27,8 @@ from sqlalchemy.orm import Session
 from scrutiny_app.domain.ethnicity import broad_group
 from scrutiny_app.errors import InputProblem, UserError
 from scrutiny_app.importing import mapping as mapping_mod
-from scrutiny_app.importing import police_uk, reader
-from scrutiny_app.importing.rows import (
-    CASE_COLUMNS,
-    FieldSpec,
-    RowContext,
-    build_rows,
-    uuid7_factory,
-)
+from scrutiny_app.importing import pipeline, police_uk, reader
+from scrutiny_app.importing.rows import CASE_COLUMNS, FieldSpec, RowContext, uuid7_factory
 from scrutiny_app.services import audit
 from scrutiny_app.services.panels import get_meeting
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
@@ -400,11 +395,13 @@ def import_file(
     cancel: CancelToken | None = None,
     chunk_rows: int = 100_000,
     dry_run: bool = False,
+    worker: bool | None = None,
 ) -> ImportResult:
     """Import ``path`` into the meeting's population (see the module docstring).
 
     ``dry_run`` reads and checks everything and writes nothing: the result then says what an
-    import would do (rows that would be imported, problems, warnings).
+    import would do (rows that would be imported, problems, warnings). ``worker`` reads in a
+    second process (None: for big CSV files; see :mod:`scrutiny_app.importing.pipeline`).
     """
     path = Path(path)
     if not path.is_file():
@@ -437,7 +434,9 @@ def import_file(
     new_uuids = uuid7_factory()
     rows_read = imported = held = 0
     all_problems: list[InputProblem] = []
-    with db.transaction() as s:
+    # Every case row points at this panel and the batch made just below: the per-row foreign
+    # key checks are skipped (see Database.bulk_transaction).
+    with db.bulk_transaction() as s:
         batch = ImportBatch(
             panel_id=panel.id,
             meeting_id=meeting.id,
@@ -452,19 +451,21 @@ def import_file(
         panel_id, batch_id = panel.id, batch.id
         now = utcnow().replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         raw = s.connection().connection.driver_connection
-        raw.execute("PRAGMA cache_size = -262144")  # 256 MB while the indexes grow
-        try:
-            for table in chunks:
+        use = pipeline.use_worker(info, worker) and not dry_run
+        checked = pipeline.built_chunks(info, chunks, ctx, chunk_rows, worker=use)
+        with closing(checked):  # a cancel or an error stops the worker
+            for chunk in checked:
                 if cancel is not None:
                     cancel.check()
-                rows_read += len(table.frame) + len(table.problems)
-                built = build_rows(ctx, table.frame)
-                all_problems += table.problems + built.problems
-                columns = built.columns
+                rows_read += chunk.rows_read
+                built = chunk.built
+                all_problems += chunk.problems
+                columns = built.column_values()
                 if not ctx.police_uk and len(built):
-                    existing = _existing_references(s, panel.id, built.references)
+                    references = columns[1]
+                    existing = _existing_references(s, panel.id, references)
                     if existing:
-                        keep = [r not in existing for r in built.references]
+                        keep = [r not in existing for r in references]
                         held += keep.count(False)
                         columns = [list(compress(c, keep)) for c in columns]
                 n = len(columns[0]) if columns else 0
@@ -483,10 +484,11 @@ def import_file(
                         ),
                     )
                     imported += n
-                done = int(table.frame.index.max()) if len(table.frame) else 0
-                progress(min(done * 100 // max(rows_read, 1), 99), 100, f"{rows_read:,} rows read")
-        finally:
-            raw.execute("PRAGMA cache_size = -2000")
+                progress(
+                    min(chunk.last_row * 100 // max(rows_read, 1), 99),
+                    100,
+                    f"{rows_read:,} rows read",
+                )
         all_problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         if dry_run:
             s.rollback()

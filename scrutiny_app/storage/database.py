@@ -86,6 +86,30 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def bulk_transaction(self) -> Iterator[Session]:
+        """A transaction for inserting many rows whose references the caller has just made.
+
+        On SQLite the per-row foreign key checks are off for this one transaction (they were a
+        quarter of a million-row import); the caller must only insert rows pointing at parents
+        it knows exist. The pragma cannot change inside a transaction, so it is set on the raw
+        connection before BEGIN and restored after, even on error. Other backends: as
+        :meth:`transaction`.
+        """
+        if self.engine.dialect.name != "sqlite":
+            with self.transaction() as session:
+                yield session
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with self._sessions(bind=conn) as session, session.begin():
+                    yield session
+            finally:
+                conn.rollback()  # no-op after a commit; leaves no transaction open for the pragma
+                raw.execute("PRAGMA foreign_keys = ON")
+
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         with self.session() as s:
             value = s.scalar(select(Setting.value).where(Setting.key == key))

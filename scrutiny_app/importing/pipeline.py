@@ -1,0 +1,153 @@
+"""Read and check an extract chunk by chunk, in this process or in a second one.
+
+The import service writes what :func:`built_chunks` yields. For a big CSV the reading and
+checking (pandas, NumPy, per-value Python) run in a worker process while this process writes
+the previous chunk to SQLite, so a million-row import uses both cores instead of doing the two
+halves one after the other. Both ways run the same code (:func:`_checked`) and yield the same
+chunks; the worker only adds a pipe. Small files are done in process: starting a worker costs
+about a second.
+
+The worker is a ``spawn`` process (the same on Linux, Windows and macOS, and safe to start
+from the GUI's worker thread); it imports pandas and this package, never Qt or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from scrutiny_app.errors import InputProblem, UserError
+from scrutiny_app.importing import reader
+from scrutiny_app.importing.rows import BuiltRows, RowContext, build_rows
+
+# A CSV at least this big is read in a worker process (about 50,000 data.police.uk rows).
+WORKER_MIN_BYTES = 10 << 20
+
+
+@dataclass
+class BuiltChunk:
+    """One chunk of the file, checked and ready to insert."""
+
+    rows_read: int  # rows of the file it covered, those with problems included
+    last_row: int  # the file row it ended at (for progress)
+    problems: list[InputProblem]  # from the reader and from the checks
+    built: BuiltRows
+
+
+def use_worker(info: reader.SourceInfo, worker: bool | None) -> bool:
+    """Whether to read ``info``'s file in a worker: as asked, else for big CSV files."""
+    if worker is not None:
+        return worker
+    if os.environ.get("SCRUTINY_IMPORT_WORKER") in ("0", "1"):
+        return os.environ["SCRUTINY_IMPORT_WORKER"] == "1"
+    return info.kind == "csv" and info.path.stat().st_size >= WORKER_MIN_BYTES
+
+
+def built_chunks(
+    info: reader.SourceInfo,
+    tables: Iterable[reader.Table],
+    ctx: RowContext,
+    chunk_rows: int,
+    *,
+    worker: bool,
+) -> Iterator[BuiltChunk]:
+    """The file's chunks, checked.
+
+    In process the ``tables`` (from :func:`reader.iter_tables`) are checked here; with
+    ``worker`` a second process reads the file itself and ``ctx`` receives its warnings at the
+    end. Closing the iterator early (a cancel, an error while writing) stops the worker.
+    """
+    if not worker:
+        yield from _checked(tables, ctx)
+        return
+    context = mp.get_context("spawn")
+    pipe: Any = context.Queue(maxsize=2)
+    process = context.Process(
+        target=_work, args=(pipe, info, ctx, chunk_rows), name="scrutiny-import", daemon=True
+    )
+    process.start()
+    try:
+        while True:
+            kind, payload = _receive(pipe, process)
+            if kind == "chunk":
+                yield payload
+            elif kind == "done":
+                ctx.warnings.update(payload[0])
+                for key, row in payload[1].items():
+                    ctx.first_warning_row.setdefault(key, row)
+                return
+            else:
+                raise payload
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(timeout=10)
+        pipe.close()
+        pipe.join_thread()
+
+
+def _checked(tables: Iterable[reader.Table], ctx: RowContext) -> Iterator[BuiltChunk]:
+    for table in tables:
+        built = build_rows(ctx, table.frame)
+        yield BuiltChunk(
+            rows_read=len(table.frame) + len(table.problems),
+            last_row=int(table.frame.index.max()) if len(table.frame) else 0,
+            problems=table.problems + built.problems,
+            built=built,
+        )
+
+
+def _receive(pipe: Any, process: Any) -> tuple[str, Any]:
+    while True:
+        try:
+            return pipe.get(timeout=0.5)
+        except queue.Empty:
+            if not process.is_alive():
+                raise UserError(
+                    f"The import's reading process stopped unexpectedly (exit code "
+                    f"{process.exitcode}); nothing was imported."
+                ) from None
+
+
+def _work(pipe: Any, info: reader.SourceInfo, ctx: RowContext, chunk_rows: int) -> None:
+    """The worker process: read, check, send; then the warnings; or the error."""
+    try:
+        tables = reader.iter_csv_chunks(info, chunk_rows) if info.kind == "csv" else None
+        if tables is None:
+            tables = reader.iter_tables(info.path, info.columns, chunk_rows)[1]
+        for chunk in _checked(tables, ctx):
+            pipe.put(("chunk", chunk))
+        pipe.put(("done", (ctx.warnings, ctx.first_warning_row)))
+    except BaseException as exc:
+        pipe.put(("error", _portable(exc)))
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` as it can cross the pipe (InputProblem's keyword arguments do not pickle)."""
+    if isinstance(exc, InputProblem):
+        return _ProblemCarrier(exc.detail, exc.file, exc.row, exc.column)
+    if isinstance(exc, UserError):
+        return UserError(str(exc))
+    if isinstance(exc, OSError):
+        return UserError(
+            f"The file could not be read: {exc.strerror or exc}; nothing was imported."
+        )
+    return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+class _ProblemCarrier(UserError):
+    """Pickles as an InputProblem's parts; the importer raises the InputProblem."""
+
+    def __init__(self, detail: str, file: str, row: int | None, column: str | None) -> None:
+        super().__init__(detail, file, row, column)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_problem, self.args)
+
+
+def _rebuild_problem(detail: str, file: str, row: int | None, column: str | None) -> InputProblem:
+    return InputProblem(detail, file=file, row=row, column=column)

@@ -14,6 +14,7 @@ distinct values, so a million rows take 1 MB).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +93,7 @@ def _code(column: _Column, value: Any) -> int:
     return column.codes.setdefault(value, len(column.codes))
 
 
-def _sql_order(values: list[Any], is_json: bool):  # noqa: ANN202 - a sort key function
+def _sql_order(values: list[Any], is_json: bool) -> Callable[[int], tuple]:
     """SQLite's ORDER BY for these values: NULL < numbers < text (by bytes = by code point)."""
 
     def plain(i: int) -> tuple:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pytest
 from conftest import STOP_SEARCH_FILES
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 
 from scrutiny_app.services import importer
-from scrutiny_app.services.case_list import CaseList, CaseListQuery
+from scrutiny_app.services.case_list import (
+    COLUMNS,
+    CaseList,
+    CaseListQuery,
+    _ranked_ids,
+    case_ids,
+)
 from scrutiny_app.storage import Database
-from scrutiny_app.storage.models import Case, ImportBatch
+from scrutiny_app.storage.models import BatchSortRanks, Case, ImportBatch
 
 
 @pytest.fixture
@@ -48,3 +54,79 @@ def test_filter_text_matches_reference_and_fields(listed: CaseList) -> None:
     assert all(listed.row(i).fields["object_of_search"] == "Firearms" for i in range(len(listed)))
     listed.refilter("")
     assert len(listed) == 1909
+
+
+def sql_sorted(db: Database, query: CaseListQuery) -> list[int]:
+    """The ids as SQLite sorts them, with the stored ranks put out of reach."""
+    with db.transaction() as s:
+        saved = s.execute(select(BatchSortRanks)).scalars().all()
+        rows = [
+            {c.name: getattr(r, c.name) for c in BatchSortRanks.__table__.columns} for r in saved
+        ]
+        s.execute(delete(BatchSortRanks))
+    try:
+        return case_ids(db, query)
+    finally:
+        with db.transaction() as s:
+            s.execute(insert(BatchSortRanks), rows)
+
+
+@pytest.mark.parametrize("path", STOP_SEARCH_FILES, ids=lambda p: p.name[:7])
+def test_sorting_by_stored_ranks_is_sqls_order(
+    db: Database, stop_search_meeting: int, path
+) -> None:
+    """Every sortable column and field, both ways, with and without a filter: the ranks the
+    import stored give exactly the ids SQLite's ORDER BY key, id gives (NULLs first, numbers
+    as numbers, text by code point)."""
+    importer.import_file(db, stop_search_meeting, path)
+    with db.session() as s:
+        keys = s.scalars(select(BatchSortRanks.key)).all()
+    fields = {k.removeprefix("field:") for k in keys if k.startswith("field:")}
+    assert {"outcome", "latitude", "legislation", "part_of_operation"} <= fields
+    assert set(COLUMNS) <= set(keys)
+    for key in [*COLUMNS, *sorted(fields)]:
+        for descending in (False, True):
+            for text in ("", "arrest"):
+                query = CaseListQuery(
+                    meeting_id=stop_search_meeting, sort=key, descending=descending, text=text
+                )
+                ranked = case_ids(db, query)
+                assert ranked == _ranked_ids(db, query)  # the ranks were used
+                assert ranked == sql_sorted(db, query), (key, descending, text)
+
+
+def test_numbers_sort_as_numbers(db: Database, stop_search_meeting: int) -> None:
+    importer.import_file(db, stop_search_meeting, STOP_SEARCH_FILES[0])
+    for ranked in (True, False):
+        query = CaseListQuery(meeting_id=stop_search_meeting, sort="latitude")
+        ids = case_ids(db, query) if ranked else sql_sorted(db, query)
+        listed = CaseList(db, query)
+        listed.ids = ids
+        values = [listed.row(i).fields.get("latitude") for i in range(len(ids))]
+        numbers = [v for v in values if v is not None]
+        assert values[: len(values) - len(numbers)] == [None] * (len(values) - len(numbers))
+        assert numbers == sorted(numbers) and len(set(numbers)) > 10
+
+
+def test_a_meeting_of_two_files_is_sorted_in_sql(listed: CaseList) -> None:
+    listed.resort("gender")
+    genders = [listed.row(i).gender for i in range(len(listed))]
+    assert genders == sorted(genders) and len(genders) == 1909
+
+
+def test_ranks_of_a_big_file_read_by_the_worker(
+    db: Database, stop_search_meeting: int, tmp_path
+) -> None:
+    """Thousands of rows per chunk: dates and references take the bulk path, and the worker
+    process sends the ranks back; they still order exactly as SQLite does."""
+    from benchmarks import generate
+
+    path = tmp_path / "big.csv"
+    generate.write_csv(path, 4000)
+    importer.import_file(db, stop_search_meeting, path, chunk_rows=1500, worker=True)
+    for key in ("occurred_at", "reference", "outcome", "latitude"):
+        for descending in (False, True):
+            query = CaseListQuery(meeting_id=stop_search_meeting, sort=key, descending=descending)
+            ranked = _ranked_ids(db, query)
+            assert ranked is not None and len(ranked) == 4000
+            assert ranked == sql_sorted(db, query), (key, descending)

@@ -63,6 +63,7 @@ def built_chunks(
     """
     if not worker:
         yield from _checked(tables, ctx)
+        ctx.ranks = ctx.sort_keys.finish() if ctx.sort_keys is not None else None
         return
     context = mp.get_context("spawn")
     pipe: Any = context.Queue(maxsize=2)
@@ -76,8 +77,9 @@ def built_chunks(
             if kind == "chunk":
                 yield payload
             elif kind == "done":
-                ctx.warnings.update(payload[0])
-                for key, row in payload[1].items():
+                warnings, first_rows, ctx.ranks = payload
+                ctx.warnings.update(warnings)
+                for key, row in first_rows.items():
                     ctx.first_warning_row.setdefault(key, row)
                 return
             else:
@@ -121,7 +123,8 @@ def _work(pipe: Any, info: reader.SourceInfo, ctx: RowContext, chunk_rows: int) 
             tables = reader.iter_tables(info.path, info.columns, chunk_rows)[1]
         for chunk in _checked(tables, ctx):
             pipe.put(("chunk", chunk))
-        pipe.put(("done", (ctx.warnings, ctx.first_warning_row)))
+        ranks = ctx.sort_keys.finish() if ctx.sort_keys is not None else None
+        pipe.put(("done", (ctx.warnings, ctx.first_warning_row, ranks)))
     except BaseException as exc:
         pipe.put(("error", _portable(exc)))
 

@@ -27,9 +27,24 @@ from scrutiny_app.errors import InputProblem
 from scrutiny_app.importing import police_uk
 from scrutiny_app.importing.dates import parse_distinct
 from scrutiny_app.importing.mapping import IGNORE, Target
+from scrutiny_app.importing.sort_keys import Ranks, SortKeyBuilder
 
 TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0"}
+
+# Case columns the case list sorts by, in insert order after "reference" (see
+# scrutiny_app.services.case_list.COLUMNS); their ranks are stored under these names and
+# those of fields under "field:<key>".
+SORTABLE = (
+    "reference",
+    "occurred_at",
+    "area",
+    "age_band",
+    "gender",
+    "self_defined_ethnicity",
+    "officer_defined_ethnicity",
+    "ethnicity_group",
+)
 
 # The insert column order (see scrutiny_app.storage.models.Case).
 CASE_COLUMNS = (
@@ -73,6 +88,8 @@ class RowContext:
     police_uk: bool
     file_tag: str  # short part of the file's SHA-256, for synthesised references
     seen_references: dict[str, int] = field(default_factory=dict)  # reference -> first row
+    sort_keys: SortKeyBuilder | None = None  # collects the sort ranks of what is imported
+    ranks: dict[str, Ranks] | None = None  # set when the whole file has been read
     warnings: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     first_warning_row: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
@@ -313,6 +330,9 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
                     lambda p, v=values: f"not a date: {v.value_at(p)!r}",
                 )
                 common["occurred_at"] = Coded(values.codes, _datetime_text(stamps))
+                # Sorted as microseconds since 1970 (NaT, the smallest, for no date): the
+                # same order as the stored text, ranked without comparing strings.
+                occurred_order = Coded(values.codes, stamps.astype("datetime64[us]").view("i8"))
             elif target.name == "reference":
                 refs = _stripped(values)
                 problem(refs.test(lambda u: u == ""), column, lambda _p: "blank reference")
@@ -374,6 +394,17 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
         sde.map(broad_group).take(good) if sde is not None else blank,
         json_objects(fields, good),
     ]
+    if ctx.sort_keys is not None:
+        if "occurred_at" in common:
+            columns[2] = occurred_order.take(good)
+        for key, column in zip(SORTABLE, columns[1:9], strict=True):
+            if isinstance(column, Coded):
+                ctx.sort_keys.add(key, column.uniques, column.codes, is_json=False)
+        for key, values in fields.items():
+            ctx.sort_keys.add(f"field:{key}", values.uniques, values.codes[good], is_json=True)
+        ctx.sort_keys.end_chunk(m)
+        if "occurred_at" in common:
+            columns[2] = common["occurred_at"].take(good)
     return BuiltRows(columns, problems, m)
 
 

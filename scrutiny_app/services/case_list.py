@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, or_, select
+import numpy as np
+from sqlalchemy import String, cast, func, or_, select
 
 from scrutiny_app.storage.database import Database
-from scrutiny_app.storage.models import Case, ImportBatch
+from scrutiny_app.storage.models import BatchSortRanks, Case, ImportBatch
 
 # column key -> (heading, SQL expression)
 COLUMNS: dict[str, tuple[str, Any]] = {
@@ -63,7 +64,22 @@ class CaseListQuery:
 
 
 def _expr(key: str) -> Any:
+    """The value to filter by: a column, or a field's value as text."""
     return COLUMNS[key][1] if key in COLUMNS else Case.fields[key].as_string()
+
+
+def _sort_expr(key: str) -> Any:
+    """The value to sort by, in SQLite's own order: a field's numbers sort as numbers."""
+    if key in COLUMNS:
+        return COLUMNS[key][1]
+    if '"' in key:
+        return Case.fields[key].as_string()  # not addressable as a JSON path label
+    return func.json_extract(Case.fields, f'$."{key}"')
+
+
+def rank_key(key: str) -> str:
+    """The name a sort column's ranks are stored under (see BatchSortRanks)."""
+    return key if key in COLUMNS else f"field:{key}"
 
 
 def case_ids(db: Database, query: CaseListQuery) -> list[int]:
@@ -89,12 +105,45 @@ def case_ids(db: Database, query: CaseListQuery) -> list[int]:
             )
         )
     if query.sort:
-        order = _expr(query.sort)
+        ranked = _ranked_ids(db, query)
+        if ranked is not None:
+            return ranked
+        order = _sort_expr(query.sort)
         stmt = stmt.order_by(order.desc() if query.descending else order.asc(), Case.id)
     else:
         stmt = stmt.order_by(Case.id.desc() if query.descending else Case.id)
     with db.engine.connect() as conn:
         return [row[0] for row in conn.execute(stmt)]
+
+
+def _ranked_ids(db: Database, query: CaseListQuery) -> list[int] | None:
+    """The sorted ids from the ranks stored at import, or None when SQL has to sort.
+
+    For a meeting whose population is one imported batch with ranks for the sort key: a
+    stable argsort of the ranks (ties in id order, as ``ORDER BY key, id``), then the filter's
+    matches (from SQL) kept in that order.
+    """
+    if query.meeting_id is None:
+        return None
+    with db.session() as s:
+        batches = s.scalars(
+            select(ImportBatch.id).where(ImportBatch.meeting_id == query.meeting_id)
+        ).all()
+        if len(batches) != 1:
+            return None
+        found = s.get(BatchSortRanks, (batches[0], rank_key(query.sort)))
+        if found is None:
+            return None
+        first, dtype, data = found.first_case_id, found.dtype, found.ranks
+    ranks = np.frombuffer(data, dtype=dtype).astype(np.int64)
+    order = np.argsort(-ranks if query.descending else ranks, kind="stable")
+    if query.text.strip() or query.where or query.panel_id is not None:
+        unsorted = CaseListQuery(**{**query.__dict__, "sort": "", "descending": False})
+        keep = np.zeros(len(ranks), dtype=bool)
+        matches = np.asarray(case_ids(db, unsorted), dtype=np.int64) - first
+        keep[matches[(matches >= 0) & (matches < len(ranks))]] = True
+        order = order[keep[order]]
+    return (order + first).tolist()
 
 
 def rows_by_id(db: Database, ids: Sequence[int]) -> dict[int, CaseListRow]:

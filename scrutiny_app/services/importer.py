@@ -20,8 +20,9 @@ from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scrutiny_app.domain.ethnicity import broad_group
@@ -29,12 +30,21 @@ from scrutiny_app.errors import InputProblem, UserError
 from scrutiny_app.importing import mapping as mapping_mod
 from scrutiny_app.importing import pipeline, police_uk, reader
 from scrutiny_app.importing.rows import CASE_COLUMNS, FieldSpec, RowContext, uuid7_factory
+from scrutiny_app.importing.sort_keys import Ranks, SortKeyBuilder
 from scrutiny_app.services import audit
 from scrutiny_app.services.panels import get_meeting
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
 from scrutiny_app.services.pseudonym import database_key, pseudonym
 from scrutiny_app.storage.database import Database
-from scrutiny_app.storage.models import Case, ColumnMapping, ImportBatch, Meeting, Panel, utcnow
+from scrutiny_app.storage.models import (
+    BatchSortRanks,
+    Case,
+    ColumnMapping,
+    ImportBatch,
+    Meeting,
+    Panel,
+    utcnow,
+)
 
 MAX_PROBLEMS_SHOWN = 20
 PREVIEW_ROWS = 10
@@ -430,6 +440,7 @@ def import_file(
         pseudonym_key=database_key(db),
         police_uk=fmt == police_uk.FORMAT,
         file_tag=info.sha256[:6].upper(),
+        sort_keys=None if dry_run else SortKeyBuilder(),
     )
     new_uuids = uuid7_factory()
     rows_read = imported = held = 0
@@ -501,6 +512,8 @@ def import_file(
         batch.rows_read = rows_read
         batch.rows_imported = imported
         batch.rows_rejected = len({p.row for p in all_problems})
+        if ctx.ranks and imported and not held:
+            _save_ranks(s, batch_id, imported, ctx.ranks)
         if save_mapping_as and fmt != police_uk.FORMAT:
             existing_map = s.scalar(
                 select(ColumnMapping).where(
@@ -527,6 +540,42 @@ def import_file(
             warnings=ctx.warning_lines(),
             already_held=held,
         )
+
+
+def _save_ranks(s: Session, batch_id: int, rows: int, ranks: dict[str, Ranks]) -> None:
+    """Store the batch's sort ranks (see scrutiny_app.importing.sort_keys).
+
+    The batch's cases were inserted in one go in this transaction, so their ids run on from
+    the first; ranks that do not fit (a row count that differs) are not stored.
+    """
+    first = s.scalar(
+        select(Case.id)
+        .where(Case.import_batch_id == batch_id)
+        .order_by(Case.source_row, Case.id)
+        .limit(1)
+    )
+    last = s.scalar(
+        select(Case.id)
+        .where(Case.import_batch_id == batch_id)
+        .order_by(Case.source_row.desc(), Case.id.desc())
+        .limit(1)
+    )
+    if first is None or last is None or last - first + 1 != rows:
+        return
+    values = [
+        {
+            "import_batch_id": batch_id,
+            "key": key,
+            "first_case_id": first,
+            "rows": rows,
+            "dtype": r.dtype,
+            "ranks": r.data,
+        }
+        for key, r in ranks.items()
+        if len(r.data) == rows * np.dtype(r.dtype).itemsize
+    ]
+    if values:
+        s.execute(insert(BatchSortRanks), values)
 
 
 def check_file(db: Database, meeting_id: int, path: str | Path, **kw: Any) -> ImportResult:

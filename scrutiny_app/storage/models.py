@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -304,6 +305,27 @@ class Case(Identified, Base):
     # docs/ETHNICITY.md for the mapping from the 18+1 and the older coded categories.
     ethnicity_group: Mapped[str] = mapped_column(String(20), default="")
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the template's own fields
+
+
+class BatchSortRanks(Base):
+    """One sortable column of an imported batch: each case's rank in SQLite's ORDER BY.
+
+    Written by the import (imported cases never change), read by the case list so that a
+    million cases sort without a SQL sort; see scrutiny_app.importing.sort_keys. ``key`` is a
+    case column name, or ``field:<key>`` for a template or extra field. The batch's cases
+    have the consecutive ids ``first_case_id`` .. ``first_case_id + rows - 1``.
+    """
+
+    __tablename__ = "batch_sort_ranks"
+
+    import_batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    first_case_id: Mapped[int] = mapped_column()
+    rows: Mapped[int] = mapped_column()
+    dtype: Mapped[str] = mapped_column(String(4))  # NumPy type of the ranks: u1, u2 or u4
+    ranks: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Sample(Identified, Base):

@@ -1,0 +1,40 @@
+"""sort ranks of imported batches
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-22 (release 0.3.0)
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Batches imported before this revision have no ranks: the case list sorts them in SQL.
+    op.create_table(
+        "batch_sort_ranks",
+        sa.Column("import_batch_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("first_case_id", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("dtype", sa.String(length=4), nullable=False),
+        sa.Column("ranks", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_batch_id"],
+            ["import_batches.id"],
+            name=op.f("fk_batch_sort_ranks_import_batch_id_import_batches"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("import_batch_id", "key", name=op.f("pk_batch_sort_ranks")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("batch_sort_ranks")

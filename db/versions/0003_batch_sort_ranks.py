@@ -1,4 +1,4 @@
-"""sort ranks of imported batches
+"""sort ranks of imported batches; cases without stamps
 
 Revision ID: 0003
 Revises: 0002
@@ -35,6 +35,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("import_batch_id", "key", name=op.f("pk_batch_sort_ranks")),
     )
 
+    # Imported cases never change and their batch has the time: the stamps go (52 bytes a row).
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("updated_at")
+        batch_op.drop_column("created_at")
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("created_at", sa.DateTime(), nullable=False, server_default=sa.func.now())
+        )
+        batch_op.add_column(
+            sa.Column("updated_at", sa.DateTime(), nullable=False, server_default=sa.func.now())
+        )
     op.drop_table("batch_sort_ranks")

@@ -18,6 +18,7 @@ import os
 import queue
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scrutiny_app.errors import InputProblem, UserError
@@ -38,42 +39,38 @@ class BuiltChunk:
     built: BuiltRows
 
 
-def use_worker(info: reader.SourceInfo, worker: bool | None) -> bool:
-    """Whether to read ``info``'s file in a worker: as asked, else for big CSV files."""
+def wants_worker(path: Path, worker: bool | None) -> bool:
+    """Whether to read ``path`` in a worker: as asked, else for big CSV files."""
     if worker is not None:
         return worker
     if os.environ.get("SCRUTINY_IMPORT_WORKER") in ("0", "1"):
         return os.environ["SCRUTINY_IMPORT_WORKER"] == "1"
-    return info.kind == "csv" and info.path.stat().st_size >= WORKER_MIN_BYTES
+    return reader.kind_of(path) == "csv" and path.stat().st_size >= WORKER_MIN_BYTES
 
 
-def built_chunks(
-    info: reader.SourceInfo,
-    tables: Iterable[reader.Table],
-    ctx: RowContext,
-    chunk_rows: int,
-    *,
-    worker: bool,
-) -> Iterator[BuiltChunk]:
-    """The file's chunks, checked.
+class Worker:
+    """The reading process, started before the file is even sniffed: Python and pandas take
+    about a second to start, which this process spends sniffing the file and surveying its
+    lines. :meth:`chunks` then hands it the job. Always :meth:`close` it."""
 
-    In process the ``tables`` (from :func:`reader.iter_tables`) are checked here; with
-    ``worker`` a second process reads the file itself and ``ctx`` receives its warnings at the
-    end. Closing the iterator early (a cancel, an error while writing) stops the worker.
-    """
-    if not worker:
-        yield from _checked(tables, ctx)
-        ctx.ranks = ctx.sort_keys.finish() if ctx.sort_keys is not None else None
-        return
-    context = mp.get_context("spawn")
-    pipe: Any = context.Queue(maxsize=2)
-    process = context.Process(
-        target=_work, args=(pipe, info, ctx, chunk_rows), name="scrutiny-import", daemon=True
-    )
-    process.start()
-    try:
+    def __init__(self) -> None:
+        context = mp.get_context("spawn")
+        self._jobs: Any = context.Queue()
+        self._results: Any = context.Queue(maxsize=2)
+        self._process = context.Process(
+            target=_work, args=(self._jobs, self._results), name="scrutiny-import", daemon=True
+        )
+        self._process.start()
+
+    def chunks(
+        self, info: reader.SourceInfo, ctx: RowContext, chunk_rows: int
+    ) -> Iterator[BuiltChunk]:
+        """The file's chunks, checked in the worker; ``ctx`` receives its warnings and sort
+        ranks at the end."""
+        survey = reader.survey_lines(info) if info.kind == "csv" else None
+        self._jobs.put((info, survey, ctx, chunk_rows))
         while True:
-            kind, payload = _receive(pipe, process)
+            kind, payload = self._receive()
             if kind == "chunk":
                 yield payload
             elif kind == "done":
@@ -84,12 +81,43 @@ def built_chunks(
                 return
             else:
                 raise payload
-    finally:
-        if process.is_alive():
-            process.terminate()
-        process.join(timeout=10)
-        pipe.close()
-        pipe.join_thread()
+
+    def _receive(self) -> tuple[str, Any]:
+        while True:
+            try:
+                return self._results.get(timeout=0.5)
+            except queue.Empty:
+                if not self._process.is_alive():
+                    raise UserError(
+                        f"The import's reading process stopped unexpectedly (exit code "
+                        f"{self._process.exitcode}); nothing was imported."
+                    ) from None
+
+    def close(self) -> None:
+        """Stop the process (it may be mid-file after a cancel or an error) and its pipes."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=10)
+        for pipe in (self._jobs, self._results):
+            pipe.close()
+            pipe.join_thread()
+
+
+def built_chunks(
+    info: reader.SourceInfo,
+    tables: Iterable[reader.Table],
+    ctx: RowContext,
+    chunk_rows: int,
+    *,
+    worker: Worker | None,
+) -> Iterator[BuiltChunk]:
+    """The file's chunks, checked: here from ``tables`` (from :func:`reader.iter_tables`), or
+    by ``worker``, which reads the file itself."""
+    if worker is not None:
+        yield from worker.chunks(info, ctx, chunk_rows)
+        return
+    yield from _checked(tables, ctx)
+    ctx.ranks = ctx.sort_keys.finish() if ctx.sort_keys is not None else None
 
 
 def _checked(tables: Iterable[reader.Table], ctx: RowContext) -> Iterator[BuiltChunk]:
@@ -103,30 +131,24 @@ def _checked(tables: Iterable[reader.Table], ctx: RowContext) -> Iterator[BuiltC
         )
 
 
-def _receive(pipe: Any, process: Any) -> tuple[str, Any]:
-    while True:
-        try:
-            return pipe.get(timeout=0.5)
-        except queue.Empty:
-            if not process.is_alive():
-                raise UserError(
-                    f"The import's reading process stopped unexpectedly (exit code "
-                    f"{process.exitcode}); nothing was imported."
-                ) from None
-
-
-def _work(pipe: Any, info: reader.SourceInfo, ctx: RowContext, chunk_rows: int) -> None:
-    """The worker process: read, check, send; then the warnings; or the error."""
+def _work(jobs: Any, results: Any) -> None:
+    """The worker process: wait for the job; read, check, send; then the warnings and ranks,
+    or the error."""
+    job = jobs.get()
+    if job is None:
+        return
+    info, survey, ctx, chunk_rows = job
     try:
-        tables = reader.iter_csv_chunks(info, chunk_rows) if info.kind == "csv" else None
-        if tables is None:
+        if info.kind == "csv":
+            tables = reader.iter_csv_chunks(info, chunk_rows, survey=survey)
+        else:
             tables = reader.iter_tables(info.path, info.columns, chunk_rows)[1]
         for chunk in _checked(tables, ctx):
-            pipe.put(("chunk", chunk))
+            results.put(("chunk", chunk))
         ranks = ctx.sort_keys.finish() if ctx.sort_keys is not None else None
-        pipe.put(("done", (ctx.warnings, ctx.first_warning_row, ranks)))
+        results.put(("done", (ctx.warnings, ctx.first_warning_row, ranks)))
     except BaseException as exc:
-        pipe.put(("error", _portable(exc)))
+        results.put(("error", _portable(exc)))
 
 
 def _portable(exc: BaseException) -> BaseException:

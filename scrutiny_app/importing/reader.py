@@ -34,6 +34,9 @@ DELIMITERS = (",", ";", "\t", "|")
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 _BLOCK = 1 << 20
+# The first chunk of a CSV is small and the next ones double up to the chunk size, so that
+# whoever writes the rows (while the next chunk is read) starts sooner and waits less.
+FIRST_CHUNK_ROWS = 10_000
 
 
 @dataclass
@@ -290,9 +293,14 @@ def _has_bad_widths_quoted(info: SourceInfo) -> bool:
     return False
 
 
-def iter_csv_chunks(info: SourceInfo, chunk_rows: int = 100_000) -> Iterator[Table]:
-    """The data rows in chunks of text columns; rows of the wrong width become problems."""
-    survey = survey_lines(info)
+def iter_csv_chunks(
+    info: SourceInfo, chunk_rows: int = 100_000, survey: LineSurvey | None = None
+) -> Iterator[Table]:
+    """The data rows in chunks of text columns; rows of the wrong width become problems.
+
+    ``survey`` is :func:`survey_lines` of the file when the caller has it already.
+    """
+    survey = survey or survey_lines(info)
     if survey.bad_widths:
         yield from _slow_csv_chunks(info, skip=0, chunk_rows=chunk_rows)
         return
@@ -314,8 +322,14 @@ def iter_csv_chunks(info: SourceInfo, chunk_rows: int = 100_000) -> Iterator[Tab
         index_col=False,
     )
     start = 0
+    size = min(chunk_rows, FIRST_CHUNK_ROWS)
     try:
-        for chunk in reader:
+        while True:
+            try:
+                chunk = reader.get_chunk(size)
+            except StopIteration:
+                break
+            size = min(chunk_rows, size * 2)
             chunk.columns = info.columns
             first_line = info.header_line + 1 + start
             yield _finish_chunk(

@@ -49,8 +49,6 @@ SORTABLE = (
 # The insert column order (see scrutiny_app.storage.models.Case).
 CASE_COLUMNS = (
     "uuid",
-    "created_at",
-    "updated_at",
     "panel_id",
     "import_batch_id",
     "source_row",

@@ -79,11 +79,16 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
 
 
-class Identified:
-    """Mixin: the integer key, the stable UUID and the creation/update stamps."""
+class Keyed:
+    """Mixin: the integer key and the stable UUID (what identifies a row across databases)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+
+
+class Identified(Keyed):
+    """Mixin: the key and UUID, and the creation/update stamps."""
+
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -280,8 +285,12 @@ class ImportBatch(Identified, Base):
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Case(Identified, Base):
-    """One case record of a panel's population, as imported (pseudonymised unless full access)."""
+class Case(Keyed, Base):
+    """One case record of a panel's population, as imported (pseudonymised unless full access).
+
+    Imported cases never change, and their batch says when and by whom they came: no stamps
+    of their own (a million-row import writes 52 MB less).
+    """
 
     __tablename__ = "cases"
     __table_args__ = (

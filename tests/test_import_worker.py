@@ -135,3 +135,17 @@ def test_a_worker_that_dies_is_reported_and_nothing_is_written(tmp_path: Path) -
             db, meeting, FILE_2019_01, worker=True, chunk_rows=10, progress=progress
         )
     assert counts(db) == (0, 0)
+
+
+@pytest.mark.parametrize("worker", [False, True])
+def test_progress_runs_towards_the_files_row_count(tmp_path: Path, worker: bool) -> None:
+    db, meeting = new_db(tmp_path, f"progress{worker}", "stop_search")
+    seen: list[tuple[int, int, str]] = []
+    importer.import_file(
+        db, meeting, FILE_2019_01, chunk_rows=100, worker=worker,
+        progress=lambda done, total, message: seen.append((done, total, message)),
+    )  # fmt: skip
+    percents = [done for done, total, _ in seen if total == 100]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert 90 <= percents[-2] < 100 and percents[0] < 50
+    assert seen[-2][2] == "519 of 519 rows read"

@@ -980,11 +980,10 @@ class MainWindow(SessionMixin, QMainWindow):
         meeting = self.selected_meeting()
         if meeting is None:
             return
+        from scrutiny_app.gui.import_wizard import FILE_FILTER  # the wizard's own choices
+
         path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Import cases: the force's extract",
-            self._last_dir,
-            "CSV files (*.csv);;All files (*)",
+            self, "Import cases: the force's extract", self._last_dir, FILE_FILTER
         )
         if not path:
             return
@@ -999,9 +998,18 @@ class MainWindow(SessionMixin, QMainWindow):
                 )
             except importer.NeedsMapping:
                 return _NEEDS_MAPPING  # not data.police.uk: the wizard maps its columns
+            except importer.ImportRejected as exc:
+                return exc  # rows with problems: the wizard lists them and can skip them
 
         def done(result: Any) -> None:
             if result is _NEEDS_MAPPING:
+                windows.open_import_wizard(self, path)
+                return
+            if isinstance(result, importer.ImportRejected):
+                self.show_status(
+                    f"{name}: {len(result.problems)} problem(s), nothing was imported. The "
+                    "import wizard lists each one and can import the valid rows."
+                )
                 windows.open_import_wizard(self, path)
                 return
             self.refresh()

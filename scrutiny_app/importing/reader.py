@@ -51,6 +51,7 @@ class SourceInfo:
     header_line: int = 1  # 1-based line (CSV) or row (XLSX) of the header
     columns: list[str] = field(default_factory=list)
     sheet: str = ""
+    lines: int = 0  # CSV: lines in the file (for progress); 0 when not counted
 
 
 @dataclass
@@ -69,8 +70,9 @@ def normalise_header(name: object) -> str:
 # --------------------------------------------------------------------------- bytes level
 
 
-def scan_bytes(path: Path) -> tuple[str, str]:
-    """SHA-256 of the file and its encoding ('utf-8-sig', 'utf-8' or 'cp1252'), in one pass.
+def scan_bytes(path: Path) -> tuple[str, str, int]:
+    """SHA-256 of the file, its encoding ('utf-8-sig', 'utf-8' or 'cp1252') and its number of
+    lines, in one pass.
 
     Raises InputProblem for binary files and for files mixing UTF-8 and Windows-1252 lines.
     """
@@ -80,6 +82,7 @@ def scan_bytes(path: Path) -> tuple[str, str]:
     saw_multibyte = False
     first = b""
     line_no = 1
+    last = b""
     bad_line = None
     with path.open("rb") as fh:
         while block := fh.read(_BLOCK):
@@ -100,13 +103,15 @@ def scan_bytes(path: Path) -> tuple[str, str]:
                     utf8_ok = False
                     bad_line = line_no + block[: exc.start].count(b"\n")
             line_no += block.count(b"\n")
+            last = block[-1:]
         if utf8_ok:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 utf8_ok, bad_line = False, line_no
     if utf8_ok:
-        return digest.hexdigest(), "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
+        encoding = "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
+        return digest.hexdigest(), encoding, _lines(line_no, last)
     if saw_multibyte or _has_utf8_sequences(path):
         raise InputProblem(
             "the file mixes text encodings (some lines are UTF-8, others Windows-1252); "
@@ -114,7 +119,12 @@ def scan_bytes(path: Path) -> tuple[str, str]:
             file=path.name,
             row=bad_line,
         )
-    return digest.hexdigest(), "cp1252"
+    return digest.hexdigest(), "cp1252", _lines(line_no, last)
+
+
+def _lines(line_no: int, last: bytes) -> int:
+    """Lines in a file whose last line is number ``line_no`` and last byte ``last``."""
+    return line_no - 1 if last in (b"\n", b"") else line_no
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
@@ -182,7 +192,7 @@ def _looks_numeric(cell: object) -> bool:
 
 
 def inspect_csv(path: Path, known: Iterable[str] = ()) -> SourceInfo:
-    sha, encoding = scan_bytes(path)
+    sha, encoding, line_count = scan_bytes(path)
     with path.open("rb") as fh:
         head = _decode(fh.read(256 * 1024), encoding)
     if not head.strip():
@@ -203,6 +213,7 @@ def inspect_csv(path: Path, known: Iterable[str] = ()) -> SourceInfo:
         delimiter=delimiter,
         header_line=header_index + 1,
         columns=columns,
+        lines=line_count,
     )
 
 

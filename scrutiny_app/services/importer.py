@@ -373,14 +373,16 @@ def list_mappings(db: Database, panel_id: int) -> dict[str, dict[str, str]]:
 # --------------------------------------------------------------------------- importing
 
 
-def _insert_sql(panel_id: int, batch_id: int) -> str:
+def _insert_sql(panel_id: int, batch_id: int, paramstyle: str) -> str:
     """The cases INSERT with the values every row of the batch shares written in (two
-    integers of ours): fewer parameters to bind per row."""
+    integers of ours): fewer parameters to bind per row. Placeholders in the driver's style
+    (``?`` for sqlite3, ``%s`` for psycopg)."""
     shared = {
         "panel_id": str(int(panel_id)),
         "import_batch_id": str(int(batch_id)),
     }
-    values = ", ".join(shared.get(c, "?") for c in CASE_COLUMNS)
+    mark = "?" if paramstyle == "qmark" else "%s"
+    values = ", ".join(shared.get(c, mark) for c in CASE_COLUMNS)
     return f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({values})"
 
 
@@ -494,8 +496,8 @@ def _import(
         s.add(batch)
         s.flush()
         panel_id, batch_id = panel.id, batch.id
-        insert_sql = _insert_sql(panel_id, batch_id)
-        raw = s.connection().connection.driver_connection
+        insert_sql = _insert_sql(panel_id, batch_id, db.engine.dialect.paramstyle)
+        cursor = s.connection().connection.driver_connection.cursor()
         checked = pipeline.built_chunks(info, chunks, ctx, chunk_rows, worker=reading)
         with closing(checked):  # a cancel or an error stops the worker
             for chunk in checked:
@@ -516,13 +518,9 @@ def _import(
                 if dry_run:
                     imported += n
                 elif n and (skip_invalid or not all_problems):
-                    raw.executemany(insert_sql, zip(new_uuids(n), *columns, strict=True))
+                    cursor.executemany(insert_sql, zip(new_uuids(n), *columns, strict=True))
                     imported += n
-                progress(
-                    min(chunk.last_row * 100 // max(rows_read, 1), 99),
-                    100,
-                    f"{rows_read:,} rows read",
-                )
+                progress(*_progress(info, chunk.last_row, rows_read))
         all_problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         if dry_run:
             s.rollback()
@@ -599,6 +597,15 @@ def _save_ranks(s: Session, batch_id: int, rows: int, ranks: dict[str, Ranks]) -
     ]
     if values:
         s.execute(insert(BatchSortRanks), values)
+
+
+def _progress(info: reader.SourceInfo, last_row: int, rows_read: int) -> tuple[int, int, str]:
+    """(percent, 100, message) after a chunk: against the file's line count when known."""
+    if info.lines > info.header_line:
+        expected = info.lines - info.header_line
+        percent = min(99, (last_row - info.header_line) * 100 // expected)
+        return percent, 100, f"{rows_read:,} of {expected:,} rows read"
+    return 0, 0, f"{rows_read:,} rows read"
 
 
 def check_file(db: Database, meeting_id: int, path: str | Path, **kw: Any) -> ImportResult:

@@ -108,3 +108,25 @@ def test_import_in_the_background_keeps_actions_off_until_done(
     assert panels.population_size(db, mid) == 519
     assert "Imported 519 of 519 rows" in window.statusBar().currentMessage()
     assert window.selected_meeting().id == mid
+
+
+def test_a_big_import_reads_in_its_worker_process_from_the_gui(
+    qtbot, db: Database, window: MainWindow, threaded, boxes: Boxes, files: Files, monkeypatch
+):
+    """What a big extract does (the reading process, started from the GUI's thread pool),
+    forced on the real January 2019 file."""
+    import datetime as dt
+    import multiprocessing
+
+    monkeypatch.setenv("SCRUTINY_IMPORT_WORKER", "1")
+    pid = panels.create_panel(db, "stop_search", "Police Powers Panel")
+    mid = panels.create_meeting(db, pid, dt.date(2019, 3, 14), "Drugs")
+    window.refresh()
+    assert window.select_meeting(mid)
+    files.open_path = str(CSV_2019_01)
+    window.action_import_cases.trigger()
+    qtbot.waitUntil(lambda: window.action_import_cases.isEnabled(), timeout=30_000)
+    assert boxes.errors == []
+    assert panels.population_size(db, mid) == 519
+    assert "Imported 519 of 519 rows" in window.statusBar().currentMessage()
+    assert not multiprocessing.active_children()

@@ -290,3 +290,30 @@ def test_damaged_police_uk_files_import_whole_or_not_at_all(
         else:
             with db.session() as s:
                 assert s.scalar(select(func.count(Case.id))) == result.rows_imported
+
+
+def test_field_values_keep_their_day_their_digits_and_no_infinity(tmp_path: Path) -> None:
+    """A summer date stays on its UK day (UK midnight is 23:00 UTC the day before), an
+    18-digit number keeps every digit, and "inf" is no number (JSON cannot hold it)."""
+    db = Database.open(tmp_path / "full.db")
+    pid = panels.create_panel(db, "oocd", "OOCD (full access)", access_mode="full")
+    meeting = panels.create_meeting(db, pid, dt.date(2026, 10, 14), "t")
+    path = tmp_path / "extract.csv"
+    path.write_text(
+        "Ref,Date,DOB,Gravity,Previous\n"
+        "A1,01/08/2026,01/08/1990,123456789012345678,inf\n"
+        "A2,02/01/2026,15/01/1990,2,Infinity\n"
+    )
+    mapping = {
+        "Ref": "column:reference", "Date": "column:occurred_at", "DOB": "field:date_of_birth",
+        "Gravity": "field:gravity_score", "Previous": "field:previous_oocds",
+    }  # fmt: skip
+    result = importer.import_file(db, meeting, path, mapping=mapping)
+    with db.session() as s:
+        rows = {c.reference: c.fields for c in s.scalars(select(Case))}
+    assert rows["A1"]["date_of_birth"] == "1990-08-01"
+    assert rows["A2"]["date_of_birth"] == "1990-01-15"
+    assert rows["A1"]["gravity_score"] == 123456789012345678
+    assert rows["A1"]["previous_oocds"] == "inf" and rows["A2"]["previous_oocds"] == "Infinity"
+    assert any("not a number 'inf'" in w for w in result.warnings)
+    db.close()

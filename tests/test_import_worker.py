@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -123,18 +124,31 @@ def test_cancel_stops_the_worker_and_writes_nothing(tmp_path: Path) -> None:
     assert seen
 
 
-def test_a_worker_that_dies_is_reported_and_nothing_is_written(tmp_path: Path) -> None:
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("chunk_rows", [10, 3000])
+def test_a_worker_that_dies_is_reported_and_nothing_is_written(
+    tmp_path: Path, chunk_rows: int
+) -> None:
+    """Killed between chunks, or (big chunks) halfway through sending one: the import says
+    so instead of waiting for ever, and writes nothing."""
+    from benchmarks import generate
+
+    path = tmp_path / "big.csv"
+    generate.write_csv(path, 12_000)
     db, meeting = new_db(tmp_path, "killed", "stop_search")
 
     def progress(done: int, total: int, message: str) -> None:
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)
+        if "rows read" in message:
+            time.sleep(1)  # the worker has the next chunk ready and is sending it
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGKILL)
 
     with pytest.raises(UserError, match="stopped unexpectedly"):
         importer.import_file(
-            db, meeting, FILE_2019_01, worker=True, chunk_rows=10, progress=progress
+            db, meeting, path, worker=True, chunk_rows=chunk_rows, progress=progress
         )
     assert counts(db) == (0, 0)
+    assert not multiprocessing.active_children()
 
 
 @pytest.mark.parametrize("worker", [False, True])

@@ -42,6 +42,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Run it as scrutiny_app.storage.migrate runs upgrades, with foreign keys off: rebuilding
+    # "cases" with them on would cascade-delete every meeting case and judgement. The cases get
+    # back stamps: their batch's import time (the server default only fills the new column).
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("created_at", sa.DateTime(), nullable=False, server_default=sa.func.now())
@@ -49,4 +52,10 @@ def downgrade() -> None:
         batch_op.add_column(
             sa.Column("updated_at", sa.DateTime(), nullable=False, server_default=sa.func.now())
         )
+    op.execute(
+        "UPDATE cases SET created_at = coalesce((SELECT imported_at FROM import_batches "
+        "WHERE import_batches.id = cases.import_batch_id), created_at), "
+        "updated_at = coalesce((SELECT imported_at FROM import_batches "
+        "WHERE import_batches.id = cases.import_batch_id), updated_at)"
+    )
     op.drop_table("batch_sort_ranks")

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +55,25 @@ def wants_worker(path: Path, worker: bool | None) -> bool:
 class Worker:
     """The reading process, started before the file is even sniffed: Python and pandas take
     about a second to start, which this process spends sniffing the file and surveying its
-    lines. :meth:`chunks` then hands it the job. Always :meth:`close` it."""
+    lines. :meth:`chunks` then hands it the job. Always :meth:`close` it.
+
+    Results come through a one-way pipe whose writing end only the worker holds: if the worker
+    dies, even halfway through sending a chunk, reading gives EOFError instead of waiting for
+    the rest of a message that will never come.
+    """
 
     def __init__(self) -> None:
         context = mp.get_context("spawn")
-        self._jobs: Any = context.Queue()
-        self._results: Any = context.Queue(maxsize=2)
+        job_reader, self._jobs = context.Pipe(duplex=False)
+        self._results, result_writer = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_work, args=(self._jobs, self._results), name="scrutiny-import", daemon=True
+            target=_work, args=(job_reader, result_writer), name="scrutiny-import", daemon=True
         )
-        self._process.start()
+        try:
+            self._process.start()
+        finally:
+            job_reader.close()  # the worker has its own copies now
+            result_writer.close()
 
     def chunks(
         self, info: reader.SourceInfo, ctx: RowContext, chunk_rows: int
@@ -68,7 +81,7 @@ class Worker:
         """The file's chunks, checked in the worker; ``ctx`` receives its warnings and sort
         ranks at the end."""
         survey = reader.survey_lines(info) if info.kind == "csv" else None
-        self._jobs.put((info, survey, ctx, chunk_rows))
+        self._jobs.send((info, survey, ctx, chunk_rows))
         while True:
             kind, payload = self._receive()
             if kind == "chunk":
@@ -83,24 +96,28 @@ class Worker:
                 raise payload
 
     def _receive(self) -> tuple[str, Any]:
-        while True:
-            try:
-                return self._results.get(timeout=0.5)
-            except queue.Empty:
+        try:
+            while not self._results.poll(0.5):
                 if not self._process.is_alive():
-                    raise UserError(
-                        f"The import's reading process stopped unexpectedly (exit code "
-                        f"{self._process.exitcode}); nothing was imported."
-                    ) from None
+                    raise EOFError
+            return self._results.recv()
+        except (EOFError, OSError):  # OSError: the end came halfway through a message
+            self._process.join(timeout=5)
+            raise UserError(
+                f"The import's reading process stopped unexpectedly (exit code "
+                f"{self._process.exitcode}); nothing was imported."
+            ) from None
 
     def close(self) -> None:
         """Stop the process (it may be mid-file after a cancel or an error) and its pipes."""
         if self._process.is_alive():
             self._process.terminate()
+            self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
         self._process.join(timeout=10)
-        for pipe in (self._jobs, self._results):
-            pipe.close()
-            pipe.join_thread()
+        self._jobs.close()
+        self._results.close()
 
 
 def built_chunks(
@@ -131,48 +148,53 @@ def _checked(tables: Iterable[reader.Table], ctx: RowContext) -> Iterator[BuiltC
         )
 
 
-def _work(jobs: Any, results: Any) -> None:
+def _work(jobs: Connection, results: Connection) -> None:
     """The worker process: wait for the job; read, check, send; then the warnings and ranks,
-    or the error."""
-    job = jobs.get()
-    if job is None:
-        return
-    info, survey, ctx, chunk_rows = job
+    or the error. A thread writes to the pipe, so the next chunk is read while this one is
+    still on its way (the pipe holds only 64 KB; a chunk is megabytes)."""
+    try:
+        info, survey, ctx, chunk_rows = jobs.recv()
+    except EOFError:
+        return  # the import ended before it needed this process
+    outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+
+    def feed() -> None:
+        while (data := outbox.get()) is not None:
+            results.send_bytes(data)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+
+    def send(message: tuple[str, Any]) -> None:
+        outbox.put(bytes(ForkingPickler.dumps(message)))
+
     try:
         if info.kind == "csv":
             tables = reader.iter_csv_chunks(info, chunk_rows, survey=survey)
         else:
             tables = reader.iter_tables(info.path, info.columns, chunk_rows)[1]
         for chunk in _checked(tables, ctx):
-            results.put(("chunk", chunk))
+            send(("chunk", chunk))
         ranks = ctx.sort_keys.finish() if ctx.sort_keys is not None else None
-        results.put(("done", (ctx.warnings, ctx.first_warning_row, ranks)))
+        send(("done", (ctx.warnings, ctx.first_warning_row, ranks)))
     except BaseException as exc:
-        results.put(("error", _portable(exc)))
+        send(("error", _portable(exc)))
+    finally:
+        outbox.put(None)
+        feeder.join()
 
 
 def _portable(exc: BaseException) -> BaseException:
-    """``exc`` as it can cross the pipe (InputProblem's keyword arguments do not pickle)."""
-    if isinstance(exc, InputProblem):
-        return _ProblemCarrier(exc.detail, exc.file, exc.row, exc.column)
+    """``exc`` as it can cross the pipe: the user's errors as they are (an InputProblem keeps
+    its file, row and column), anything else as a RuntimeError naming it."""
     if isinstance(exc, UserError):
-        return UserError(str(exc))
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            return UserError(str(exc))
+        return exc
     if isinstance(exc, OSError):
         return UserError(
             f"The file could not be read: {exc.strerror or exc}; nothing was imported."
         )
     return RuntimeError(f"{type(exc).__name__}: {exc}")
-
-
-class _ProblemCarrier(UserError):
-    """Pickles as an InputProblem's parts; the importer raises the InputProblem."""
-
-    def __init__(self, detail: str, file: str, row: int | None, column: str | None) -> None:
-        super().__init__(detail, file, row, column)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_problem, self.args)
-
-
-def _rebuild_problem(detail: str, file: str, row: int | None, column: str | None) -> InputProblem:
-    return InputProblem(detail, file=file, row=row, column=column)

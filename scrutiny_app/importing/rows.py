@@ -25,7 +25,7 @@ import pandas as pd
 from scrutiny_app.domain.ethnicity import broad_group
 from scrutiny_app.errors import InputProblem
 from scrutiny_app.importing import police_uk
-from scrutiny_app.importing.dates import parse_distinct
+from scrutiny_app.importing.dates import LOCAL_TZ, parse_distinct
 from scrutiny_app.importing.mapping import IGNORE, Target
 from scrutiny_app.importing.sort_keys import Ranks, SortKeyBuilder
 
@@ -252,9 +252,14 @@ def _stripped(values: Coded) -> Coded:
 _JSON_AS_WRITTEN = re.compile(r"-?[1-9]\d{0,14}|0|-?(?:[1-9]\d*|0(?=\.0{0,3}[1-9]))\.\d*[1-9]")
 
 
+_WHOLE = re.compile(r"[+-]?\d{1,18}")
+
+
 def _json_number(text: str, value: float) -> str:
     if _JSON_AS_WRITTEN.fullmatch(text) and len(text.lstrip("-").replace(".", "")) <= 15:
         return text
+    if _WHOLE.fullmatch(text):
+        return str(int(text))  # exact, where a float would round beyond 2**53
     if value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return json.dumps(value)
@@ -406,6 +411,13 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
     return BuiltRows(columns, problems, m)
 
 
+def _local_days(stamps: np.ndarray) -> list[str]:
+    """UTC times as their UK calendar day ('YYYY-MM-DD'; 'NaT' for none): a date field's
+    "01/08/2026" is UK midnight, 23:00 UTC the day before, and must stay 1 August."""
+    local = pd.Series(stamps).dt.tz_localize("UTC").dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    return np.datetime_as_string(local.to_numpy().astype("datetime64[D]"), unit="D").tolist()
+
+
 def _datetime_text(stamps: np.ndarray) -> np.ndarray:
     """UTC timestamps as SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
     text = np.datetime_as_string(stamps.astype("datetime64[us]"), unit="us").astype("<U26")
@@ -503,7 +515,7 @@ def _typed(
     if spec.kind == "number":
         numbers = pd.to_numeric(pd.Series(texts, dtype=object).where(filled, None), errors="coerce")
         parsed = numbers.to_numpy(dtype=float, na_value=np.nan)
-        unknown = filled & np.isnan(parsed)
+        unknown = filled & ~np.isfinite(parsed)  # "inf" is no number JSON can hold
         ctx.warn(column, "not a number", values, unknown, labels)
         out = []
         for text, ok, value, is_unknown in zip(
@@ -519,7 +531,7 @@ def _typed(
     if spec.kind == "date":
         stamps, not_date = parse_distinct(texts)
         ctx.warn(column, "not a date", values, not_date, labels)
-        days = np.datetime_as_string(stamps.astype("datetime64[D]"), unit="D").tolist()
+        days = _local_days(stamps)
         return Coded(
             values.codes,
             _objects(

@@ -36,6 +36,7 @@ from scrutiny_app.services.panels import get_meeting
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
 from scrutiny_app.services.pseudonym import database_key, pseudonym
 from scrutiny_app.storage.database import Database
+from scrutiny_app.storage.engine import StorageError
 from scrutiny_app.storage.models import (
     BatchSortRanks,
     Case,
@@ -381,9 +382,19 @@ def _insert_sql(panel_id: int, batch_id: int, paramstyle: str) -> str:
         "panel_id": str(int(panel_id)),
         "import_batch_id": str(int(batch_id)),
     }
-    mark = "?" if paramstyle == "qmark" else "%s"
+    marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+    if paramstyle not in marks:
+        raise StorageError(f"The import does not support the {paramstyle!r} parameter style.")
+    mark = marks[paramstyle]
     values = ", ".join(shared.get(c, mark) for c in CASE_COLUMNS)
     return f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({values})"
+
+
+def _check_parents(s: Session, panel_id: int, meeting_id: int) -> None:
+    """The panel and meeting still exist, now that this transaction holds the write lock:
+    the cases are inserted without per-row foreign key checks."""
+    if s.get(Panel, panel_id) is None or s.get(Meeting, meeting_id) is None:
+        raise UserError("The meeting was deleted while its cases were being imported.")
 
 
 def _existing_references(s: Session, panel_id: int, refs: list[str]) -> set[str]:
@@ -424,7 +435,7 @@ def import_file(
     if not path.is_file():
         raise UserError(f"No such file: {path}")
     progress(0, 0, f"Checking {path.name}")
-    reading = pipeline.Worker() if not dry_run and pipeline.wants_worker(path, worker) else None
+    reading = _start_worker() if not dry_run and pipeline.wants_worker(path, worker) else None
     try:
         return _import(
             db, meeting_id, path, mapping=mapping, mapping_name=mapping_name,
@@ -435,6 +446,14 @@ def import_file(
     finally:
         if reading is not None:
             reading.close()
+
+
+def _start_worker() -> pipeline.Worker | None:
+    """The reading process; None (read here, only slower) if it cannot be started."""
+    try:
+        return pipeline.Worker()
+    except Exception:  # e.g. no way to start a process in this environment
+        return None
 
 
 def _import(
@@ -497,9 +516,12 @@ def _import(
         s.flush()
         panel_id, batch_id = panel.id, batch.id
         insert_sql = _insert_sql(panel_id, batch_id, db.engine.dialect.paramstyle)
+        _check_parents(s, panel.id, meeting.id)
         cursor = s.connection().connection.driver_connection.cursor()
         checked = pipeline.built_chunks(info, chunks, ctx, chunk_rows, worker=reading)
-        with closing(checked):  # a cancel or an error stops the worker
+        with closing(
+            checked
+        ):  # a cancel or an error ends the reading (import_file ends the worker)
             for chunk in checked:
                 if cancel is not None:
                     cancel.check()
@@ -521,6 +543,7 @@ def _import(
                     cursor.executemany(insert_sql, zip(new_uuids(n), *columns, strict=True))
                     imported += n
                 progress(*_progress(info, chunk.last_row, rows_read))
+        cursor.close()
         all_problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         if dry_run:
             s.rollback()
@@ -603,7 +626,7 @@ def _progress(info: reader.SourceInfo, last_row: int, rows_read: int) -> tuple[i
     """(percent, 100, message) after a chunk: against the file's line count when known."""
     if info.lines > info.header_line:
         expected = info.lines - info.header_line
-        percent = min(99, (last_row - info.header_line) * 100 // expected)
+        percent = max(0, min(99, (last_row - info.header_line) * 100 // expected))
         return percent, 100, f"{rows_read:,} of {expected:,} rows read"
     return 0, 0, f"{rows_read:,} rows read"
 

@@ -109,6 +109,8 @@ class Database:
             finally:
                 conn.rollback()  # no-op after a commit; leaves no transaction open for the pragma
                 raw.execute("PRAGMA foreign_keys = ON")
+                if raw.execute("PRAGMA foreign_keys").fetchone() != (1,):
+                    conn.invalidate()  # never hand a connection without them back to the pool
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         with self.session() as s:

@@ -181,3 +181,40 @@ def test_no_consensus_carries_over_and_recent_cases_are_excluded(db: Database) -
         item = s.get(MeetingCase, agenda[-1].item_id)
         assert item.carried_from_id == rows[0].item_id
     assert not {r.reference for r in agenda[:-1]} & {r.reference for r in rows}
+
+
+@pytest.mark.parametrize("path", STOP_SEARCH_FILES, ids=lambda p: p.name[:7])
+def test_stratified_draw_from_stored_ranks_is_the_full_draw(
+    db: Database, stop_search_meeting: int, path: Path
+) -> None:
+    """A one-file population is stratified from the ranks stored at import, without reading
+    it: the same cases, order and spread as the full path, for every column and field."""
+    from sqlalchemy import delete, insert
+
+    from scrutiny_app.storage.models import BatchSortRanks
+
+    importer.import_file(db, stop_search_meeting, path)
+    keys = [*sampling.CASE_COLUMNS, "outcome", "legislation", "type", "object_of_search"]
+    specs = [
+        SampleSpec(size, seed=seed, stratify_by=key, allocation=allocation)
+        for key in keys
+        for size, seed, allocation in ((24, 40213, "proportional"), (30, 7, "equal"))
+    ]
+    fast = [sampling.preview_sample(db, stop_search_meeting, spec) for spec in specs]
+    with db.transaction() as s:
+        saved = [
+            {c.name: getattr(r, c.name) for c in BatchSortRanks.__table__.columns}
+            for r in s.scalars(select(BatchSortRanks))
+        ]
+        s.execute(delete(BatchSortRanks))
+    assert saved
+    full = [sampling.preview_sample(db, stop_search_meeting, spec) for spec in specs]
+    for spec, a, b in zip(specs, fast, full, strict=True):
+        assert (a.references, a.strata, a.population_size) == (
+            b.references,
+            b.strata,
+            b.population_size,
+        ), spec
+        assert [d.stratum for d in a.drawn] == [d.stratum for d in b.drawn]
+    with db.transaction() as s:
+        s.execute(insert(BatchSortRanks), saved)

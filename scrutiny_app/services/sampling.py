@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from scrutiny_app.services import audit
 from scrutiny_app.services.panels import get_meeting
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import (
+    BatchSortRanks,
     Case,
     ImportBatch,
     Meeting,
@@ -270,6 +272,57 @@ def _fast_simple_draw(
     return total, drawn
 
 
+def _fast_stratified_draw(
+    s: Session, meeting: Meeting, spec: SampleSpec, seed: int
+) -> tuple[int, list[Drawn], dict[str, tuple[int, int]]] | None:
+    """The stratified draw without reading the population, from the sort ranks stored at
+    import (BatchSortRanks): cases with one rank share a value, so one case per rank names
+    the strata and the ranks give each stratum's members in file order. The same draw as the
+    full path (tested); None when the meeting's population is not one batch with ranks."""
+    key = spec.stratify_by or ""
+    batches = s.scalars(select(ImportBatch.id).where(ImportBatch.meeting_id == meeting.id)).all()
+    if len(batches) != 1:
+        return None
+    stored = s.get(BatchSortRanks, (batches[0], key if key in CASE_COLUMNS else f"field:{key}"))
+    if stored is None:
+        return None
+    ranks = np.frombuffer(stored.ranks, dtype=stored.dtype)
+    distinct, first_at = np.unique(ranks, return_index=True)
+    if len(ranks) != stored.rows or len(distinct) > 10_000:
+        return None
+    ids = (first_at + stored.first_case_id).tolist()
+    values: dict[int, Any] = {}
+    for start in range(0, len(ids), 900):
+        part = ids[start : start + 900]
+        values |= dict(s.execute(select(Case.id, _value_expr(key)).where(Case.id.in_(part))).all())
+    if len(values) != len(ids):
+        return None
+    ranks_of: dict[str, list[int]] = {}
+    for rank, case_id in zip(distinct.tolist(), ids, strict=True):
+        name = (values[case_id] or "").strip() or NOT_RECORDED
+        ranks_of.setdefault(name, []).append(rank)
+    if spec.size > len(ranks):
+        raise UserError(f"Cannot draw {spec.size} cases from a population of {len(ranks)}.")
+    names = sorted(ranks_of)
+    members = {n: np.flatnonzero(np.isin(ranks, ranks_of[n])) for n in names}
+    quota = allocate({n: len(members[n]) for n in names}, spec.size, spec.allocation)
+    picked: list[tuple[str, int]] = []
+    spread = {}
+    for name in names:
+        picks = floyd_sample(len(members[name]), quota[name], stratum_seed(seed, name))
+        picked += [(name, int(members[name][i]) + stored.first_case_id) for i in picks]
+        spread[name] = (len(members[name]), quota[name])
+    references: dict[int, str] = {}
+    chosen = [case_id for _, case_id in picked]
+    for start in range(0, len(chosen), 900):
+        part = chosen[start : start + 900]
+        references |= dict(
+            s.execute(select(Case.id, Case.reference).where(Case.id.in_(part))).all()
+        )
+    drawn = [Drawn(cid, references[cid], Selection.RANDOM, name) for name, cid in picked]
+    return len(ranks), drawn, spread
+
+
 def _draw(s: Session, meeting: Meeting, spec: SampleSpec, seed: int):
     """(population size, random draws, strata spread, excluded count)."""
     excluded = _recently_reviewed(s, meeting, spec.exclude_recent_meetings)
@@ -281,6 +334,12 @@ def _draw(s: Session, meeting: Meeting, spec: SampleSpec, seed: int):
         fast = _fast_simple_draw(s, meeting, spec.size, seed)
         if fast is not None:
             return fast[0], fast[1], {}, 0
+    if spec.stratify_by and not (
+        spec.date_from or spec.date_to or spec.where or excluded or spec.purposive
+    ):
+        stratified = _fast_stratified_draw(s, meeting, spec, seed)
+        if stratified is not None:
+            return (*stratified, 0)
     query = _population_query(s, meeting, spec)
     rows = s.execute(query).all()
     picked_by_hand = {r.strip() for r in spec.purposive}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, insert, select
 
 from scrutiny_app.services import panels
 from scrutiny_app.storage import Database
+from scrutiny_app.storage.models import BatchSortRanks
 
 DATA = Path(__file__).parent / "data"
 STOP_SEARCH_FILES = sorted(DATA.glob("*-stop-and-search.csv"))
@@ -38,3 +41,21 @@ def stop_search_meeting(db: Database) -> int:
         db, "stop_search", "Police Powers Panel", force="Avon and Somerset", code="SOPP"
     )
     return panels.create_meeting(db, pid, dt.date(2019, 3, 14), "Drugs searches")
+
+
+@contextmanager
+def ranks_set_aside(db: Database) -> Iterator[int]:
+    """The sort ranks stored at import taken away for the block (so the code falls back to
+    its SQL path) and put back after; yields how many there were."""
+    with db.transaction() as s:
+        saved = [
+            {c.name: getattr(r, c.name) for c in BatchSortRanks.__table__.columns}
+            for r in s.scalars(select(BatchSortRanks))
+        ]
+        s.execute(delete(BatchSortRanks))
+    try:
+        yield len(saved)
+    finally:
+        if saved:
+            with db.transaction() as s:
+                s.execute(insert(BatchSortRanks), saved)

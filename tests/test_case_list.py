@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import STOP_SEARCH_FILES
-from sqlalchemy import delete, insert, select
+from conftest import STOP_SEARCH_FILES, ranks_set_aside
+from sqlalchemy import select
 
 from scrutiny_app.services import importer
 from scrutiny_app.services.case_list import (
@@ -58,17 +58,8 @@ def test_filter_text_matches_reference_and_fields(listed: CaseList) -> None:
 
 def sql_sorted(db: Database, query: CaseListQuery) -> list[int]:
     """The ids as SQLite sorts them, with the stored ranks put out of reach."""
-    with db.transaction() as s:
-        saved = s.execute(select(BatchSortRanks)).scalars().all()
-        rows = [
-            {c.name: getattr(r, c.name) for c in BatchSortRanks.__table__.columns} for r in saved
-        ]
-        s.execute(delete(BatchSortRanks))
-    try:
+    with ranks_set_aside(db):
         return case_ids(db, query)
-    finally:
-        with db.transaction() as s:
-            s.execute(insert(BatchSortRanks), rows)
 
 
 @pytest.mark.parametrize("path", STOP_SEARCH_FILES, ids=lambda p: p.name[:7])

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import FILE_2019_01, STOP_SEARCH_FILES
+from conftest import FILE_2019_01, STOP_SEARCH_FILES, ranks_set_aside
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -189,10 +189,6 @@ def test_stratified_draw_from_stored_ranks_is_the_full_draw(
 ) -> None:
     """A one-file population is stratified from the ranks stored at import, without reading
     it: the same cases, order and spread as the full path, for every column and field."""
-    from sqlalchemy import delete, insert
-
-    from scrutiny_app.storage.models import BatchSortRanks
-
     importer.import_file(db, stop_search_meeting, path)
     keys = [*sampling.CASE_COLUMNS, "outcome", "legislation", "type", "object_of_search"]
     specs = [
@@ -201,14 +197,9 @@ def test_stratified_draw_from_stored_ranks_is_the_full_draw(
         for size, seed, allocation in ((24, 40213, "proportional"), (30, 7, "equal"))
     ]
     fast = [sampling.preview_sample(db, stop_search_meeting, spec) for spec in specs]
-    with db.transaction() as s:
-        saved = [
-            {c.name: getattr(r, c.name) for c in BatchSortRanks.__table__.columns}
-            for r in s.scalars(select(BatchSortRanks))
-        ]
-        s.execute(delete(BatchSortRanks))
-    assert saved
-    full = [sampling.preview_sample(db, stop_search_meeting, spec) for spec in specs]
+    with ranks_set_aside(db) as saved:
+        assert saved
+        full = [sampling.preview_sample(db, stop_search_meeting, spec) for spec in specs]
     for spec, a, b in zip(specs, fast, full, strict=True):
         assert (a.references, a.strata, a.population_size) == (
             b.references,
@@ -216,5 +207,3 @@ def test_stratified_draw_from_stored_ranks_is_the_full_draw(
             b.population_size,
         ), spec
         assert [d.stratum for d in a.drawn] == [d.stratum for d in b.drawn]
-    with db.transaction() as s:
-        s.execute(insert(BatchSortRanks), saved)

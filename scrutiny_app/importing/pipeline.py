@@ -134,7 +134,7 @@ def built_chunks(
         yield from worker.chunks(info, ctx, chunk_rows)
         return
     yield from _checked(tables, ctx)
-    ctx.ranks = ctx.sort_keys.finish() if ctx.sort_keys is not None else None
+    ctx.ranks = ctx.finish_ranks()
 
 
 def _checked(tables: Iterable[reader.Table], ctx: RowContext) -> Iterator[BuiltChunk]:
@@ -175,8 +175,7 @@ def _work(jobs: Connection, results: Connection) -> None:
             tables = reader.iter_tables(info.path, info.columns, chunk_rows)[1]
         for chunk in _checked(tables, ctx):
             send(("chunk", chunk))
-        ranks = ctx.sort_keys.finish() if ctx.sort_keys is not None else None
-        send(("done", (ctx.warnings, ctx.first_warning_row, ranks)))
+        send(("done", (ctx.warnings, ctx.first_warning_row, ctx.finish_ranks())))
     except BaseException as exc:
         send(("error", _portable(exc)))
     finally:

@@ -87,7 +87,12 @@ class RowContext:
     file_tag: str  # short part of the file's SHA-256, for synthesised references
     seen_references: dict[str, int] = field(default_factory=dict)  # reference -> first row
     sort_keys: SortKeyBuilder | None = None  # collects the sort ranks of what is imported
-    ranks: dict[str, Ranks] | None = None  # set when the whole file has been read
+    ranks: dict[str, Ranks] | None = None  # set by finish_ranks when the file has been read
+
+    def finish_ranks(self) -> dict[str, Ranks] | None:
+        """The sort ranks of everything checked (see :mod:`scrutiny_app.importing.sort_keys`)."""
+        return self.sort_keys.finish() if self.sort_keys is not None else None
+
     warnings: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     first_warning_row: dict[tuple[str, str, str], int] = field(default_factory=dict)
 

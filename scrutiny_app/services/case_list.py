@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import Session
 
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import BatchSortRanks, Case, ImportBatch
@@ -116,6 +117,19 @@ def case_ids(db: Database, query: CaseListQuery) -> list[int]:
         return [row[0] for row in conn.execute(stmt)]
 
 
+def stored_ranks(s: Session, meeting_id: int, key: str) -> tuple[int, np.ndarray] | None:
+    """(first case id, rank per case) stored at import under ``key`` (see BatchSortRanks),
+    when the meeting's population is one batch that has them; else None."""
+    batches = s.scalars(select(ImportBatch.id).where(ImportBatch.meeting_id == meeting_id)).all()
+    if len(batches) != 1:
+        return None
+    found = s.get(BatchSortRanks, (batches[0], key))
+    if found is None:
+        return None
+    ranks = np.frombuffer(found.ranks, dtype=found.dtype)
+    return (found.first_case_id, ranks) if len(ranks) == found.rows else None
+
+
 def _ranked_ids(db: Database, query: CaseListQuery) -> list[int] | None:
     """The sorted ids from the ranks stored at import, or None when SQL has to sort.
 
@@ -126,16 +140,10 @@ def _ranked_ids(db: Database, query: CaseListQuery) -> list[int] | None:
     if query.meeting_id is None:
         return None
     with db.session() as s:
-        batches = s.scalars(
-            select(ImportBatch.id).where(ImportBatch.meeting_id == query.meeting_id)
-        ).all()
-        if len(batches) != 1:
-            return None
-        found = s.get(BatchSortRanks, (batches[0], rank_key(query.sort)))
-        if found is None:
-            return None
-        first, dtype, data = found.first_case_id, found.dtype, found.ranks
-    ranks = np.frombuffer(data, dtype=dtype).astype(np.int64)
+        found = stored_ranks(s, query.meeting_id, rank_key(query.sort))
+    if found is None:
+        return None
+    first, ranks = found[0], found[1].astype(np.int64)
     order = np.argsort(-ranks if query.descending else ranks, kind="stable")
     if query.text.strip() or query.where or query.panel_id is not None:
         unsorted = CaseListQuery(**{**query.__dict__, "sort": "", "descending": False})

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from scrutiny_app.domain.vocab import SampleMethod, Selection
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import audit
+from scrutiny_app.services.case_list import stored_ranks
 from scrutiny_app.services.panels import get_meeting
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import (
-    BatchSortRanks,
     Case,
     ImportBatch,
     Meeting,
@@ -280,17 +280,15 @@ def _fast_stratified_draw(
     the strata and the ranks give each stratum's members in file order. The same draw as the
     full path (tested); None when the meeting's population is not one batch with ranks."""
     key = spec.stratify_by or ""
-    batches = s.scalars(select(ImportBatch.id).where(ImportBatch.meeting_id == meeting.id)).all()
-    if len(batches) != 1:
+    # Stored under the name of what _value_expr reads: a case column, else the field.
+    found = stored_ranks(s, meeting.id, key if key in CASE_COLUMNS else f"field:{key}")
+    if found is None:
         return None
-    stored = s.get(BatchSortRanks, (batches[0], key if key in CASE_COLUMNS else f"field:{key}"))
-    if stored is None:
-        return None
-    ranks = np.frombuffer(stored.ranks, dtype=stored.dtype)
+    first_id, ranks = found
     distinct, first_at = np.unique(ranks, return_index=True)
-    if len(ranks) != stored.rows or len(distinct) > 10_000:
+    if len(distinct) > 10_000:
         return None
-    ids = (first_at + stored.first_case_id).tolist()
+    ids = (first_at + first_id).tolist()
     values: dict[int, Any] = {}
     for start in range(0, len(ids), 900):
         part = ids[start : start + 900]
@@ -310,7 +308,7 @@ def _fast_stratified_draw(
     spread = {}
     for name in names:
         picks = floyd_sample(len(members[name]), quota[name], stratum_seed(seed, name))
-        picked += [(name, int(members[name][i]) + stored.first_case_id) for i in picks]
+        picked += [(name, int(members[name][i]) + first_id) for i in picks]
         spread[name] = (len(members[name]), quota[name])
     references: dict[int, str] = {}
     chosen = [case_id for _, case_id in picked]

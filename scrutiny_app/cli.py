@@ -220,16 +220,27 @@ def cmd_sample(db: Database, args: argparse.Namespace) -> int:
 
 
 def cmd_cases(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.domain.when import calendar_date, local_time
     from scrutiny_app.services import cases, panels
 
     meeting_id = panels.resolve_meeting_id(db, args.meeting)
     data = cases.meeting_cases(db, meeting_id)
+
+    def day(r: cases.CaseRow) -> str | None:
+        return calendar_date(r.occurred_at).isoformat() if r.occurred_at else None
+
+    def time(r: cases.CaseRow) -> str | None:
+        t = local_time(r.occurred_at) if r.occurred_at else None
+        return f"{t:%H:%M}" if t is not None else None
+
     if args.json:
         _print_json(
             [
                 {
                     "reference": r.reference,
-                    "date": r.occurred_at,
+                    "date": day(r),  # the UK calendar day
+                    "time": time(r),  # UK local time; None for a date with no time
+                    "occurred_at_utc": r.occurred_at,
                     "summary": r.summary,
                     "outcome": r.outcome_code,
                     "judgement": r.outcome_label,
@@ -240,14 +251,14 @@ def cmd_cases(db: Database, args: argparse.Namespace) -> int:
         )
         return 0
     for r in data.rows:
-        when = f"{r.occurred_at:%Y-%m-%d}" if r.occurred_at else "          "
+        when = day(r) or "          "
         print(f"{r.reference:<18} {when}  {r.outcome_label or '-':<40} {r.summary}")
     print(f"{data.decided_count} of {len(data.rows)} decided")
     return 0
 
 
 def cmd_judge(db: Database, args: argparse.Namespace) -> int:
-    from scrutiny_app.services import cases, judgements, panels
+    from scrutiny_app.services import cases, panels, session
 
     meeting_id = panels.resolve_meeting_id(db, args.meeting)
     data = cases.meeting_cases(db, meeting_id)
@@ -257,14 +268,19 @@ def cmd_judge(db: Database, args: argparse.Namespace) -> int:
             f"No case {args.case!r} in meeting {meeting_id}. "
             f"List them with: scrutiny-app cases --meeting {meeting_id}"
         )
-    judgements.record_judgement(
-        db,
-        row.item_id,
-        args.outcome,
-        consensus=args.consensus,
-        observations=args.observations,
-        good_practice=args.good_practice,
-        actor=args.actor,
+    texts = {
+        name: value
+        for name, value in (
+            ("observations", args.observations),
+            ("good_practice", args.good_practice),
+        )
+        if value is not None
+    }
+    # The session's rules, whoever records: consensus suggested from the members' views when
+    # not given, "none" only with the outcome that carries the case over.
+    options = {"consensus": args.consensus} if args.consensus else {}
+    session.save_decision(
+        db, row.item_id, outcome_code=args.outcome, actor=args.actor, **options, **texts
     )
     print(f"{row.reference}: {data.template.label(args.outcome)}")
     return 0
@@ -285,6 +301,28 @@ def cmd_recommend(db: Database, args: argparse.Namespace) -> int:
         actor=args.actor,
     )
     print(f"{rec.reference}: {rec.text}")
+    if args.issue:
+        recommendations.issue_recommendations(
+            db, references=[rec.reference], on=args.on, actor=args.actor
+        )
+        print(f"{rec.reference}: issued to the force")
+    return 0
+
+
+def cmd_issue(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import panels, recommendations
+
+    if args.meeting is None and not args.reference:
+        raise UserError("Say what to issue: --meeting ID (its drafts) or --reference REF ...")
+    meeting_id = panels.resolve_meeting_id(db, args.meeting) if args.meeting else None
+    issued = recommendations.issue_recommendations(
+        db, meeting_id=meeting_id, references=args.reference, on=args.on, actor=args.actor
+    )
+    if not issued:
+        print("No draft recommendations to issue.")
+    for rec in issued:
+        due = f"; response due {rec.response_due:%d %b %Y}" if rec.response_due else ""
+        print(f"{rec.reference}: issued to {rec.addressed_to or 'the force'}{due}")
     return 0
 
 
@@ -298,16 +336,85 @@ def cmd_report(db: Database, args: argparse.Namespace) -> int:
     meeting_id = panels.resolve_meeting_id(db, args.meeting)
     version = "public, OFFICIAL" if args.public else "internal, OFFICIAL-SENSITIVE"
     written: list[Path] = []
+    if args.allow_unjudged and not args.public:
+        raise UserError(
+            "--allow-unjudged goes with --public (the internal version is never refused)."
+        )
+    options = {"public": args.public, "allow_unjudged": args.allow_unjudged}
     if suffix == ".pdf":
-        written.append(report.build_report(db, meeting_id, out, public=args.public))
+        written.append(report.build_report(db, meeting_id, out, **options))
     if suffix == ".docx" or args.docx:
         written.append(
-            report_docx.build_report_docx(
-                db, meeting_id, out.with_suffix(".docx"), public=args.public
-            )
+            report_docx.build_report_docx(db, meeting_id, out.with_suffix(".docx"), **options)
         )
     for path in written:
         print(f"Report ({version}) written to {path}")
+    return 0
+
+
+def cmd_publication(db: Database, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import panels, publication
+
+    meeting_id = panels.resolve_meeting_id(db, args.meeting)
+    check = publication.check_publication(db, meeting_id)
+    todo: list[tuple[str, list[str]]] = [
+        ("redact", args.redact),
+        ("keep", args.keep),
+        ("withhold", args.withhold),
+    ]
+    if args.redact_all:
+        todo.append(("redact", [p.id for _, p in check.undecided]))
+    for decision, ids in todo:
+        if ids:
+            check = publication.decide(db, meeting_id, ids, decision, actor=args.actor)
+    if args.undo:
+        check = publication.undo_decision(db, meeting_id, args.undo, actor=args.actor)
+    if args.json:
+        _print_json(
+            {
+                "meeting": meeting_id,
+                "undecided": len(check.undecided),
+                "texts": [
+                    {
+                        "label": t.label,
+                        "entity": t.entity,
+                        "entity_uuid": t.entity_uuid,
+                        "field": t.field,
+                        "withheld": t.withheld,
+                        "public_text": t.public_text,
+                        "passages": [
+                            {
+                                "id": p.id,
+                                "text": p.text,
+                                "why": p.why,
+                                "start": p.start,
+                                "end": p.end,
+                                "decision": p.decision.value if p.decision else None,
+                            }
+                            for p in t.passages
+                        ],
+                    }
+                    for t in check.flagged
+                ],
+            }
+        )
+        return 0
+    flagged = check.flagged
+    if not flagged:
+        print(f"Publication check: {len(check.texts)} published texts, nothing flagged.")
+        return 0
+    for t in flagged:
+        print(t.label + ("  [whole text kept internal]" if t.withheld else ""))
+        for p in t.passages:
+            state = p.decision.label if p.decision else "UNDECIDED"
+            print(f'  {p.id}  {state:<24} "{p.text}"  ({p.why})')
+    n = len(check.undecided)
+    print(
+        f"{n} undecided: the public report is refused until each is decided "
+        "(--redact ID, --keep ID, --withhold ID, --redact-all)."
+        if n
+        else "Every flagged passage is decided: the public report can be exported."
+    )
     return 0
 
 
@@ -330,8 +437,20 @@ def cmd_tracker(db: Database, args: argparse.Namespace) -> int:
     preview = tracker_import.preview_tracker_import(db, args.import_file)
     for line in preview.report_lines():
         print(line)
+    if args.apply and preview.has_rejections and not args.skip_rejected:
+        n = len(preview.rejected)
+        cells = "1 cell was" if n == 1 else f"{n} cells were"
+        print(
+            f"scrutiny-app: error: nothing was applied: {cells} rejected (listed above). "
+            "Correct the file and import it again, or add --skip-rejected to apply the valid "
+            "changes only.",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
     if args.apply:
-        result = tracker_import.apply_tracker_import(db, preview, actor=args.actor)
+        result = tracker_import.apply_tracker_import(
+            db, preview, actor=args.actor, skip_rejected=args.skip_rejected
+        )
         print(f"Applied: {result.summary}")
     elif preview.has_changes:
         print("Nothing was changed: run again with --apply to apply the changes above.")
@@ -446,15 +565,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--meeting", required=True, metavar="ID")
     p.add_argument("--case", required=True, metavar="REF")
     p.add_argument("--outcome", required=True, metavar="CODE", help="an outcome code of the scheme")
-    p.add_argument("--consensus", default="unanimous", choices=["unanimous", "majority", "none"])
-    p.add_argument("--observations", default="")
-    p.add_argument("--good-practice", default="")
+    p.add_argument(
+        "--consensus",
+        choices=["unanimous", "majority", "none"],
+        help="default: suggested from the members' views (unanimous when there are none)",
+    )
+    p.add_argument("--observations")
+    p.add_argument("--good-practice")
 
     p = add("recommend", cmd_recommend, "raise a recommendation from a meeting")
     p.add_argument("--meeting", required=True, metavar="ID")
     p.add_argument("--text", required=True)
     p.add_argument("--to", default="", metavar="ROLE", help="addressed to (force role)")
     p.add_argument("--due", type=_date, metavar="YYYY-MM-DD", help="response due")
+    p.add_argument("--issue", action="store_true", help="issue it to the force at once")
+    p.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="date issued (default today)")
+
+    p = add(
+        "issue",
+        cmd_issue,
+        "issue recommendations to the force: a meeting's drafts, or the ones named",
+    )
+    p.add_argument("--meeting", metavar="ID", help="issue every draft of this meeting")
+    p.add_argument("--reference", nargs="+", default=[], metavar="REF", help="issue these")
+    p.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="date issued (default today)")
 
     p = add("report", cmd_report, "export a meeting's panel report as PDF (and Word)")
     p.add_argument("--meeting", required=True, metavar="ID")
@@ -476,6 +610,28 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write the same report as an editable Word document beside the PDF (FILE.docx)",
     )
+    p.add_argument(
+        "--allow-unjudged",
+        action="store_true",
+        help="with --public: export although cases are not yet judged (the report says so)",
+    )
+
+    p = add(
+        "publication",
+        cmd_publication,
+        "the publication check: list the passages of the public report that may be personal "
+        "data, and decide each (redact, keep, or keep the whole text internal)",
+    )
+    p.add_argument("--meeting", required=True, metavar="ID")
+    for flag, what in (
+        ("--redact", "print [redacted] in place of these passages in the public version"),
+        ("--keep", "publish these passages as they are"),
+        ("--withhold", "keep the whole text holding each passage out of the public version"),
+        ("--undo", "take back the decision on these passages"),
+    ):
+        p.add_argument(flag, nargs="+", default=[], metavar="ID", help=what)
+    p.add_argument("--redact-all", action="store_true", help="redact every passage not yet decided")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add(
         "tracker",
@@ -492,8 +648,9 @@ def build_parser() -> argparse.ArgumentParser:
         "\n"
         "--import without --apply changes nothing: it lists the changes per recommendation\n"
         "(old -> new), the rejected cells (row, column), ignored edits to the panel's columns\n"
-        "and unmatched rows. --apply applies the valid changes in one transaction. Either way\n"
-        "the exit code is 2 when a cell was rejected, 0 otherwise."
+        "and unmatched rows, and the recommendations missing from the file. --apply applies\n"
+        "the changes in one transaction, and nothing at all if a cell was rejected unless\n"
+        "--skip-rejected is given. Either way the exit code is 2 when a cell was rejected."
     )
     p.add_argument(
         "--out", type=Path, metavar="FILE.xlsx|FILE.csv", help="export the tracker to this file"
@@ -508,17 +665,60 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.xlsx",
         help="read the tracker the force returned and show what would change",
     )
-    p.add_argument("--apply", action="store_true", help="with --import: apply the valid changes")
+    p.add_argument(
+        "--apply",
+        action="store_true",
+        help="with --import: apply the changes (nothing is applied if a cell was rejected)",
+    )
+    p.add_argument(
+        "--skip-rejected",
+        action="store_true",
+        help="with --apply: apply the valid changes although some cells were rejected",
+    )
 
     p = sub.add_parser("gui", help="open the app (the default)")
     p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS)
     return parser
 
 
+def no_display() -> str | None:
+    """Why the window cannot open here (a Linux session with no display), else None: said in
+    one line before Qt is loaded, instead of Qt's message about xcb plugins."""
+    import os
+
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if platform and platform not in ("xcb", "wayland", "wayland-egl"):
+        return None  # offscreen, vnc, eglfs...: the user chose where it draws
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display: the app's window needs a desktop session (neither DISPLAY nor "
+        "WAYLAND_DISPLAY is set). The commands work without one (scrutiny-app --help); "
+        "on a server, run it under xvfb-run."
+    )
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull, so the interpreter's final flush to the closed pipe is quiet."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in (None, "gui"):
+        reason = no_display()
+        if reason:
+            print(f"scrutiny-app: {reason}", file=sys.stderr)
+            return EXIT_USER_ERROR
         from scrutiny_app.gui.app import run  # Qt is loaded only here
 
         return run(args.db)
@@ -532,6 +732,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, StorageError) as exc:
         print(f"scrutiny-app: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # `scrutiny-app cases | head`: the reader has all it wanted
+        _silence_stdout()
+        return 0
     except OSError as exc:  # a path the user gave: missing folder, no permission, disk full
         print(f"scrutiny-app: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -164,6 +164,30 @@ def test_bundled_demo_meetings_report_tracker(
     assert not any(Path(fresh[1]["HOME"]).iterdir())
 
 
+def test_bundled_publication_check_finds_personal_data(
+    bundle: Path, fresh: tuple[Path, dict[str, str]]
+) -> None:
+    """The detector's word lists and phonenumbers' metadata travel in the bundle."""
+    proc = run_bundled(bundle, fresh, "demo", "--db", "X.db")
+    assert proc.returncode == 0, proc.stderr
+    proc = run_bundled(bundle, fresh, "cases", "--db", "X.db", "--meeting", "1", "--json")
+    ref = json.loads(proc.stdout)[0]["reference"]
+    planted = "Sarah Jones of BS1 4ST rang 07700 900123 about PC 1234 Smith."
+    proc = run_bundled(
+        bundle, fresh, "judge", "--db", "X.db", "--meeting", "1", "--case", ref,
+        "--outcome", "inappropriate", "--observations", planted,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    proc = run_bundled(bundle, fresh, "publication", "--db", "X.db", "--meeting", "1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    found = {p["text"] for t in json.loads(proc.stdout)["texts"] for p in t["passages"]}
+    assert {"Sarah Jones", "BS1 4ST", "07700 900123", "PC 1234 Smith"} <= found
+    proc = run_bundled(
+        bundle, fresh, "report", "--db", "X.db", "--meeting", "1", "--public", "--out", "p.pdf"
+    )
+    assert proc.returncode == 2 and "undecided" in proc.stderr
+
+
 def test_bundled_import_reads_in_a_worker_process(
     bundle: Path, fresh: tuple[Path, dict[str, str]]
 ) -> None:

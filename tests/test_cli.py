@@ -152,3 +152,70 @@ def test_missing_database_is_not_created_by_read_commands(
     code, _, err = run(capsys, "meetings", "--db", str(tmp_path / "nope.db"))
     assert code == 2 and "No database at" in err
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_the_readmes_example_case_reference_is_a_real_one(tmp_path: Path) -> None:
+    """The README's command lines, run as written: its `judge` example names a case that the
+    README's own import and sample (with the seed it shows) put on the agenda."""
+    import re
+
+    from conftest import FILE_2019_01
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    ref = re.search(r"scrutiny-app judge +--db x\.db --meeting 1 --case (\S+)", readme).group(1)
+    db = str(tmp_path / "x.db")
+    steps = [
+        ["new-panel", "--db", db, "--template", "stop_search", "--name", "Police Powers Panel",
+         "--force", "Avon and Somerset"],
+        ["new-meeting", "--db", db, "--panel", "1", "--date", "2019-03-14"],
+        ["import", "--db", db, "--meeting", "1", str(FILE_2019_01)],
+        ["sample", "--db", db, "--meeting", "1", "--size", "20", "--seed", "40213"],
+        ["judge", "--db", db, "--meeting", "1", "--case", ref, "--outcome", "amber"],
+    ]  # fmt: skip
+    for argv in steps:
+        assert main(argv) == 0, argv
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    """`scrutiny-app cases ... | head -1`: no broken-pipe message, exit 0."""
+    db = tmp_path / "d.db"
+    assert main(["demo", "--db", str(db)]) == 0
+    shell = (
+        f"{sys.executable} -m scrutiny_app cases --db {db} --meeting 2 | head -1; "
+        "exit ${PIPESTATUS[0]}"
+    )
+    proc = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and proc.stdout.startswith("SOPP-")
+
+
+def test_a_header_only_extract_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "x.db")
+    header = STOP_SEARCH_FILES[0].read_text(encoding="utf-8").splitlines()[0]
+    only = tmp_path / "header-only.csv"
+    only.write_text(header + "\n", encoding="utf-8")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    assert main(["new-panel", "--db", db, "--template", "stop_search", "--name", "P"]) == 0
+    assert main(["new-meeting", "--db", db, "--panel", "1", "--date", "2019-03-14"]) == 0
+    capsys.readouterr()
+    assert main(["import", "--db", db, "--meeting", "1", str(only)]) == 2
+    err = capsys.readouterr().err
+    assert "header-only.csv: the file has a header row (line 1) but no cases" in err
+    assert main(["import", "--db", db, "--meeting", "1", str(empty)]) == 2
+    assert "empty.csv: the file is empty" in capsys.readouterr().err
+    assert main(["sample", "--db", db, "--meeting", "1", "--size", "1"]) == 2  # nothing held
+
+
+def test_no_display_is_said_in_one_line_before_qt_loads(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    code = "import sys; from scrutiny_app.cli import main; r = main([]); " \
+        "print('qt' if 'PySide6' in sys.modules else 'no qt'); sys.exit(r)"  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("scrutiny-app: no display:") and proc.stderr.count("\n") == 1
+    assert proc.stdout.strip() == "no qt"

@@ -188,7 +188,7 @@ def test_sample_records_its_method_and_fills_the_agenda(
 def test_redraw_needs_replace_and_is_refused_once_judged(
     db: Database, stop_search_meeting: int
 ) -> None:
-    from scrutiny_app.services import judgements
+    from scrutiny_app.services import session
 
     importer.import_stop_search(db, stop_search_meeting, FILE_2019_01)
     sampling.draw_sample(db, stop_search_meeting, 5, seed=1)
@@ -197,7 +197,7 @@ def test_redraw_needs_replace_and_is_refused_once_judged(
     second = sampling.draw_sample(db, stop_search_meeting, 6, seed=2, replace=True)
     rows = cases.meeting_cases(db, stop_search_meeting).rows
     assert [r.reference for r in rows] == list(second.references)
-    judgements.record_judgement(db, rows[0].item_id, "green")
+    session.save_decision(db, rows[0].item_id, outcome_code="green")
     with pytest.raises(UserError, match="already have judgements"):
         sampling.draw_sample(db, stop_search_meeting, 6, seed=3, replace=True)
 

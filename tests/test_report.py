@@ -18,11 +18,11 @@ from scrutiny_app.services import (
     cases,
     files,
     importer,
-    judgements,
     panels,
     recommendations,
     report,
     sampling,
+    session,
 )
 from scrutiny_app.services.cases import OutcomeCount
 from scrutiny_app.services.progress import Cancelled, CancelToken
@@ -93,10 +93,10 @@ def judged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Judged]:
         )
     rows = cases.meeting_cases(db, mid).rows
     for i, (row, code) in enumerate(zip(rows, SPLIT, strict=False)):
-        judgements.record_judgement(
+        session.save_decision(
             db,
             row.item_id,
-            code,
+            outcome_code=code,
             consensus="majority" if i == 3 else "unanimous",
             observations=f"Observation on case {i + 1}: grounds were recorded clearly. " * (i % 3),
             good_practice="Calm & courteous <throughout>." if i in (0, 9) else "",
@@ -231,7 +231,7 @@ def test_zero_outcomes_are_listed(tmp_path: Path) -> None:
     importer.import_stop_search(db, mid, FILE_2019_01)
     sampling.draw_sample(db, mid, 3, seed=7)
     for row in cases.meeting_cases(db, mid).rows:
-        judgements.record_judgement(db, row.item_id, "green")
+        session.save_decision(db, row.item_id, outcome_code="green")
     text = _flat(" ".join(_pdf_text(build_report(db, mid, tmp_path / "z.pdf"))))
     assert "Green - good practice 3 100.0%" in text
     assert "Red - concern, escalated 0 0.0%" in text
@@ -304,7 +304,8 @@ def test_learning_recommendations_and_next_steps(judged: Judged, pages: list[str
     assert "1 May 2019" in recs
     assert "Issued (awaiting response)" in recs
     steps = body[body.find("13. Next theme and next steps") :]
-    assert "written response by 1 May 2019" in steps
+    assert "This recommendation has been sent to" in steps
+    assert "a written response is due by 1 May 2019" in steps
     assert "The 2 cases on which the Panel did not reach consensus" in steps
 
 
@@ -532,7 +533,7 @@ def test_awkward_text_never_breaks_the_report(tmp_path: Path) -> None:
         "**unclosed, and a very long word " + "x" * 400
     )
     for row in cases.meeting_cases(db, mid).rows:
-        judgements.record_judgement(db, row.item_id, "amber", observations=odd)
+        session.save_decision(db, row.item_id, outcome_code="amber", observations=odd)
     report_sections.set_section(db, mid, "themes", odd + "\n\n- " + odd)
     pdf = build_report(db, mid, tmp_path / "odd.pdf")
     text = _flat(" ".join(_pdf_text(pdf)))

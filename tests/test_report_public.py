@@ -21,10 +21,10 @@ from scrutiny_app.cli import main
 from scrutiny_app.services import (
     cases,
     demo,
-    judgements,
     panels,
     recommendations,
     report_sections,
+    session,
 )
 from scrutiny_app.services.report import SECTION_TITLES, build_report
 from scrutiny_app.services.report_content import REDACTED, build_document
@@ -69,16 +69,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     rows = cases.meeting_cases(db, mid).rows
     quoted = rows[5].reference
     # An observation that names another case: the public version must not carry it.
-    judgements.record_judgement(
+    session.save_decision(
         db,
         rows[0].item_id,
-        rows[0].outcome_code or "appropriate",
         observations=f"Same pattern as {quoted}; the victim was not consulted.",
     )
-    judgements.record_judgement(
+    session.save_decision(
         db,
         rows[1].item_id,
-        rows[1].outcome_code or "inappropriate",
         observations=INTERNAL_OBSERVATION,
     )
     with db.transaction() as s:
@@ -97,18 +95,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     public = next(
         r for r in recommendations.list_recommendations(db, meeting_id=mid) if not r.internal
     )
-    recommendations.change_status(db, public.id, "issued", on=dt.date(2026, 9, 20))
+    # The demo issued it and recorded the force's answer; this one replaces the wording.
     recommendations.update_recommendation(
         db,
         public.id,
-        {
-            "force_response": "Accepted. Guidance will be reissued to all officers.",
-            "response_date": dt.date(2026, 10, 20),
-            "decision": "accepted",
-            "action_owner": "Force Crime Registrar",
-            "target_date": dt.date(2027, 1, 31),
-            "status": "response_received",
-        },
+        {"force_response": "Accepted. Guidance will be reissued to all officers."},
         on=dt.date(2026, 10, 20),
     )
     earlier_meeting = panels.create_meeting(db, pid, dt.date(2026, 6, 10), "Harassment")

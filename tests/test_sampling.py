@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from scrutiny_app.errors import UserError
-from scrutiny_app.services import cases, importer, judgements, panels, sampling
+from scrutiny_app.services import cases, importer, panels, sampling, session
 from scrutiny_app.services.sampling import SampleSpec, allocate, floyd_sample
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import Case, ImportBatch, MeetingCase, Sample
@@ -162,9 +162,9 @@ def test_no_consensus_carries_over_and_recent_cases_are_excluded(db: Database) -
     importer.import_file(db, first, FILE_2019_01)
     sampling.draw_sample(db, first, 6, seed=11)
     rows = cases.meeting_cases(db, first).rows
-    judgements.record_judgement(db, rows[0].item_id, "no_consensus")
+    session.save_decision(db, rows[0].item_id, outcome_code="no_consensus")
     for row in rows[1:]:
-        judgements.record_judgement(db, row.item_id, "green")
+        session.save_decision(db, row.item_id, outcome_code="green")
 
     second = panels.create_meeting(db, pid, dt.date(2019, 6, 1), "June")
     importer.import_file(db, second, STOP_SEARCH_FILES[0])

@@ -369,10 +369,17 @@ def test_every_view_and_decision_records_its_author_in_the_audit_trail(db, meeti
         assert j.recorded_by == "Olu Officer"
 
 
-def test_the_legacy_record_judgement_still_works(db, meeting):
-    from scrutiny_app.services import judgements
+def test_the_command_line_judge_goes_through_the_session_rules(db, meeting, tmp_path):
+    """One rule, one path (issue 9): `judge` records through save_decision, so "none" with
+    an outcome that does not carry over is refused and recording reveals the views."""
+    from scrutiny_app.cli import main
 
-    judgements.record_judgement(db, meeting.items[0], "no_consensus", observations="x")
+    row = cases.case_row(db, meeting.items[0])
+    path = str(db.path)
+    base = ["judge", "--db", path, "--meeting", str(meeting.meeting_id), "--case", row.reference]
+    assert main([*base, "--outcome", "appropriate", "--consensus", "none"]) == 2
+    assert cases.case_row(db, meeting.items[0]).outcome_code is None
+    assert main([*base, "--outcome", "no_consensus", "--observations", "x"]) == 0
     row = cases.case_row(db, meeting.items[0])
     assert (row.consensus, row.carried_over, row.observations) == ("none", True, "x")
 

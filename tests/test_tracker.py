@@ -6,13 +6,16 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from scrutiny_app.domain.vocab import force_choices
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import files, panels, recommendations
+from scrutiny_app.services.recommendations import parse_status
 from scrutiny_app.services.tracker import TRACKER_COLUMNS, export_tracker
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import Recommendation
@@ -289,23 +292,35 @@ def test_force_columns_open_panel_columns_locked(tracked: Tracked, tmp_path: Pat
 
 
 def test_drop_downs_for_decision_and_status(tracked: Tracked, tmp_path: Path) -> None:
+    """Decision offers the three decisions; each row's Status offers only its current status
+    and the moves the force may make from it (issue 9): never Draft, Issued or Closed."""
     wb = openpyxl.load_workbook(export_tracker(tracked.db, tmp_path / "t.xlsx", today=TODAY))
     ws = wb["Recommendations"]
+    source = wb["Lists"]
+
+    def items(dv: Any) -> list[str]:
+        ref = dv.formula1.removeprefix("=").split("!")[1].replace("$", "")
+        return [c.value for (c,) in source[ref] if c.value]
+
     lists = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     last = ws.max_row
     decision = lists[f"{_letter('Decision')}2:{_letter('Decision')}{last}"]
-    status = lists[f"{_letter('Status')}2:{_letter('Status')}{last}"]
-    assert decision.type == status.type == "list"
-    assert decision.showErrorMessage and status.showErrorMessage
-    source = wb["Lists"]
-    ref = decision.formula1.removeprefix("=").split("!")[1].replace("$", "")
-    assert [c.value for (c,) in source[ref]] == ["Accepted", "Partially accepted", "Not accepted"]
-    ref = status.formula1.removeprefix("=").split("!")[1].replace("$", "")
-    labels = [c.value for (c,) in source[ref]]
-    assert "Accepted, in progress" in labels and "Issued (awaiting response)" in labels
-    assert len(labels) == 9
-    dates = [dv for dv in ws.data_validations.dataValidation if dv.type == "date"]
-    assert len(dates) == 1 and _letter("Target date") in str(dates[0].sqref)
+    assert decision.type == "list" and decision.showErrorMessage
+    assert items(decision) == ["Accepted", "Partially accepted", "Not accepted"]
+    status_col = _letter("Status")
+    seen = set()
+    for row in range(2, last + 1):
+        cell = f"{status_col}{row}"
+        [dv] = [dv for dv in ws.data_validations.dataValidation if cell in dv.sqref]
+        current = ws[cell].value
+        offered = items(dv)
+        assert dv.type == "list" and dv.showErrorMessage
+        assert offered[0] == current
+        expected = [s.label for s in force_choices(parse_status(current))]
+        assert offered == expected
+        assert not {"Draft", "Closed (verified by the panel)"} & set(offered[1:])
+        seen.add(current)
+    assert len(seen) >= 2, seen  # rows at different statuses get different lists
 
 
 def test_help_sheet_and_properties(tracked: Tracked, tmp_path: Path) -> None:

@@ -179,7 +179,7 @@ def test_bad_cells_are_rejected_with_row_and_column(setup: Setup) -> None:
     assert "not a date" in rejected[(setup.r2.reference, "Target date")].message
     assert "not a decision" in rejected[(setup.r2.reference, "Decision")].message
     jump = rejected[(setup.r3.reference, "Status")]
-    assert "is 'Draft' and cannot become 'Completed'" in jump.message
+    assert "is 'Draft': it cannot become 'Completed'" in jump.message
     assert preview.has_rejections
 
 
@@ -197,10 +197,17 @@ def test_panel_columns_and_added_rows_are_reported_and_ignored(setup: Setup) -> 
     assert "row 6 (OOCD-2026-09-R9)" in text
 
 
+def test_a_file_with_a_rejected_cell_applies_nothing(setup: Setup) -> None:
+    preview = preview_tracker_import(setup.db, setup.path, today=TODAY)
+    with pytest.raises(UserError, match="nothing was applied: 4 cells were rejected"):
+        apply_tracker_import(setup.db, preview, on=APPLIED_ON)
+    assert get_recommendation(setup.db, setup.r1.id).updates == setup.r1.updates
+
+
 def test_apply_changes_the_valid_ones_only_and_again_changes_nothing(setup: Setup) -> None:
     db = setup.db
     preview = preview_tracker_import(db, setup.path, today=TODAY)
-    result = apply_tracker_import(db, preview, on=APPLIED_ON, actor="officer")
+    result = apply_tracker_import(db, preview, on=APPLIED_ON, actor="officer", skip_rejected=True)
     assert (result.recommendations_changed, result.fields_changed) == (2, 8)
     r1 = get_recommendation(db, setup.r1.id)
     assert r1.status == "response_received"
@@ -228,7 +235,7 @@ def test_apply_changes_the_valid_ones_only_and_again_changes_nothing(setup: Setu
     again = preview_tracker_import(db, setup.path, today=TODAY)
     assert again.changes == ()
     assert len(again.rejected) == 4  # the same bad cells, reported again
-    assert apply_tracker_import(db, again, on=APPLIED_ON).fields_changed == 0
+    assert apply_tracker_import(db, again, on=APPLIED_ON, skip_rejected=True).fields_changed == 0
     assert len(get_recommendation(db, setup.r1.id).updates) == len(r1.updates)
 
 
@@ -236,7 +243,7 @@ def test_a_preview_gone_stale_is_refused(setup: Setup) -> None:
     preview = preview_tracker_import(setup.db, setup.path, today=TODAY)
     recommendations.update_recommendation(setup.db, setup.r1.id, {"evidence": "From the app"})
     with pytest.raises(UserError, match="changed since the preview"):
-        apply_tracker_import(setup.db, preview)
+        apply_tracker_import(setup.db, preview, skip_rejected=True)
     assert get_recommendation(setup.db, setup.r1.id).force_response == ""  # nothing applied
 
 
@@ -331,7 +338,12 @@ def test_cli_import_preview_apply_and_exit_codes(
     assert get_recommendation(setup.db, setup.r1.id).status == "issued"  # nothing applied
 
     code, out, err = run(capsys, "tracker", "--db", db, "--import", str(setup.path), "--apply")
-    assert code == 2  # applied, but cells were rejected
+    assert code == 2 and "nothing was applied" in err and "--skip-rejected" in err
+    assert get_recommendation(setup.db, setup.r1.id).status == "issued"  # all or nothing
+
+    args = ("tracker", "--db", db, "--import", str(setup.path), "--apply", "--skip-rejected")
+    code, out, err = run(capsys, *args)
+    assert code == 2  # applied the valid changes, but cells were rejected
     assert "Applied: returned.xlsx: 8 changes applied to 2 recommendations." in out
     assert get_recommendation(setup.db, setup.r1.id).status == "response_received"
 
@@ -368,3 +380,25 @@ def test_cli_exports_csv(setup: Setup, tmp_path: Path, capsys: pytest.CaptureFix
     with out.open(encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == TRACKER_COLUMNS and len(rows) == 5
+
+
+def test_a_lost_row_is_named_and_a_changed_id_is_an_error(setup: Setup, tmp_path: Path) -> None:
+    sent = export_tracker(setup.db, tmp_path / "sent.xlsx", today=TODAY)
+    wb = openpyxl.load_workbook(sent)
+    ws = wb["Recommendations"]
+    head = [c.value for c in ws[1]]
+    refs = [ws.cell(r, head.index("Reference") + 1).value for r in range(2, ws.max_row + 1)]
+    lost = refs[1]
+    ws.delete_rows(refs.index(lost) + 2)  # the force deleted a row
+    changed_row = refs.index(setup.r4.reference) + 2 - (refs.index(setup.r4.reference) > 1)
+    ws.cell(changed_row, head.index("Id") + 1, "not-an-id-at-all")
+    ws.cell(changed_row, head.index("Force response") + 1, "Done.")
+    wb.save(tmp_path / "back.xlsx")
+    preview = preview_tracker_import(setup.db, tmp_path / "back.xlsx", today=TODAY)
+    assert lost in preview.missing_rows
+    assert any(lost in line for line in preview.report_lines() if "missing from the file" in line)
+    [bad] = [r for r in preview.rejected if r.header == "Id"]
+    assert bad.reference == setup.r4.reference and "hidden Id was changed" in bad.message
+    assert not [c for c in preview.changes if c.reference == setup.r4.reference]
+    with pytest.raises(UserError, match="nothing was applied"):
+        apply_tracker_import(setup.db, preview)

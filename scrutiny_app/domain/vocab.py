@@ -107,6 +107,17 @@ ALLOWED_TRANSITIONS: dict[RecommendationStatus, frozenset[RecommendationStatus]]
 }
 # Statuses for which the force has not yet answered: a past due date makes these overdue.
 AWAITING_RESPONSE = frozenset({_S.ISSUED})
+# The statuses the force may set (on the returned tracker); only the panel drafts, issues,
+# closes or supersedes a recommendation.
+FORCE_STATUSES = frozenset(RecommendationStatus) - {_S.DRAFT, _S.ISSUED, _S.CLOSED, _S.SUPERSEDED}
+
+
+def force_choices(current: RecommendationStatus | str) -> tuple[RecommendationStatus, ...]:
+    """What the force may put in the Status cell of a recommendation now at ``current``: the
+    current status itself, then the allowed moves that are the force's to make."""
+    now = RecommendationStatus(current)
+    nxt = ALLOWED_TRANSITIONS[now] & FORCE_STATUSES
+    return (now, *(x for x in RecommendationStatus if x in nxt))
 
 
 class Decision(StrEnum):

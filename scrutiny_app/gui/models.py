@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from scrutiny_app.domain.when import calendar_date, show_when
 from scrutiny_app.services.cases import CaseRow, CaseState
 from scrutiny_app.services.templates import TemplateInfo
 
@@ -37,12 +38,9 @@ def tint(colour: str, alpha: int = 48) -> QColor:
 
 
 def format_when(value: dt.datetime | dt.date | None) -> str:
-    if value is None:
-        return ""
-    day = f"{value.day} {value:%b %Y}"
-    if isinstance(value, dt.datetime) and (value.hour, value.minute) != (0, 0):
-        return f"{day} {value:%H:%M}"
-    return day
+    """A stored date or time as a person reads it: UK local time (the date rule,
+    :mod:`scrutiny_app.domain.when`)."""
+    return show_when(value)
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ def _one_line(text: str) -> str:
 
 
 def _day(row: CaseRow) -> str:
-    return format_when(row.occurred_at.date()) if row.occurred_at else ""
+    return format_when(calendar_date(row.occurred_at)) if row.occurred_at else ""
 
 
 STATE_ORDER = {

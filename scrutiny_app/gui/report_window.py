@@ -1,4 +1,6 @@
-"""The report window: write the narrative sections, copy the Commissioner's paragraph, preview.
+"""The report window: write the narrative sections, copy the Commissioner's paragraph,
+preview, issue the meeting's draft recommendations, run the publication check and export the
+public report (PDF or Word), which is refused while flagged passages are undecided.
 
 Every section saves itself as it is typed (after a short pause, and when the box loses focus),
 so nothing written is lost. The preview renders the first pages of the real PDF, internal or
@@ -7,6 +9,7 @@ public, off the GUI thread.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -14,10 +17,12 @@ from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -28,7 +33,8 @@ from PySide6.QtWidgets import (
 
 from scrutiny_app.gui.background import run_in_background
 from scrutiny_app.gui.messages import show_error
-from scrutiny_app.services import report_sections, summary
+from scrutiny_app.gui.publication_dialog import PublicationDialog
+from scrutiny_app.services import cases, publication, recommendations, report_sections, summary
 from scrutiny_app.storage.database import Database
 
 SAVE_AFTER_MS = 800
@@ -127,6 +133,17 @@ class ReportWindow(QDialog):
         controls.addWidget(preview)
         controls.addWidget(self.public)
         controls.addStretch(1)
+        self.issue = QPushButton("Issue draft recommendations…", objectName="issueDrafts")
+        self.issue.clicked.connect(self.issue_drafts)
+        check = QPushButton("&Publication check…", objectName="publicationCheck")
+        check.clicked.connect(self.publication_check)
+        export = QPushButton("&Export public report…", objectName="exportPublic")
+        export.clicked.connect(self.export_public)
+        publish = QHBoxLayout()
+        publish.addWidget(self.issue)
+        publish.addStretch(1)
+        publish.addWidget(check)
+        publish.addWidget(export)
         self.pages = QWidget()
         self.pages_layout = QVBoxLayout(self.pages)
         self.pages_layout.addStretch(1)
@@ -137,6 +154,7 @@ class ReportWindow(QDialog):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(summary_box)
+        right_layout.addLayout(publish)
         right_layout.addLayout(controls)
         right_layout.addWidget(pages_scroll, 1)
         right_layout.addWidget(self.status)
@@ -148,6 +166,7 @@ class ReportWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.refresh_summary()
+        self._count_drafts()
         self.resize(1240, 760)
 
     # ----------------------------------------------------------------- actions
@@ -211,6 +230,121 @@ class ReportWindow(QDialog):
             label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.pages_layout.insertWidget(i, label)
         self.status.setText(f"Showing the first {len(images)} pages.")
+
+    # ----------------------------------------------------------------- publishing
+
+    def _drafts(self) -> list[recommendations.RecommendationRow]:
+        return [
+            r
+            for r in recommendations.list_recommendations(self.db, meeting_id=self.meeting_id)
+            if r.status == "draft"
+        ]
+
+    def _count_drafts(self) -> None:
+        n = len(self._drafts())
+        self.issue.setEnabled(n > 0)
+        self.issue.setText(
+            f"Issue {n} draft recommendation{'s' if n != 1 else ''}…"
+            if n
+            else "No draft recommendations to issue"
+        )
+
+    def issue_drafts(self) -> None:
+        drafts = self._drafts()
+        if not drafts:
+            return
+        listed = "\n".join(f"{r.reference}: {r.addressed_to or 'the force'}" for r in drafts)
+        answer = QMessageBox.question(
+            self,
+            "Issue recommendations",
+            f"Issue these to the force today? Each is then awaiting the force's response.\n\n"
+            f"{listed}",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            issued = recommendations.issue_recommendations(
+                self.db, meeting_id=self.meeting_id, actor=self.actor
+            )
+        except Exception as exc:
+            show_error(self, "Issue recommendations", exc)
+            return
+        self._count_drafts()
+        self.status.setText(f"Issued {', '.join(r.reference for r in issued)}.")
+
+    def publication_check(self, reason: str = "") -> bool:
+        """Open the check; True when nothing is left undecided."""
+        self.save_all()
+        dialog = PublicationDialog(
+            self.db, self.meeting_id, actor=self.actor, reason=reason, parent=self
+        )
+        dialog.exec()
+        left = dialog.undecided
+        dialog.deleteLater()
+        return left == 0
+
+    def export_public(self) -> None:
+        """Export the public report (PDF, or Word for a .docx name): unjudged cases need a
+        yes, and every flagged passage a decision, first."""
+        self.save_all()
+        data = cases.meeting_cases(self.db, self.meeting_id)
+        unjudged = len(data.rows) - data.decided_count
+        allow = False
+        if unjudged:
+            answer = QMessageBox.question(
+                self,
+                "Export public report",
+                f"{unjudged} case{'s' if unjudged != 1 else ''} on the agenda "
+                f"{'has' if unjudged == 1 else 'have'} no panel judgement yet. Export the "
+                "public report anyway? It will say that it was published before every case "
+                "was judged.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            allow = True
+        todo = len(publication.check_publication(self.db, self.meeting_id).undecided)
+        if todo and not self.publication_check(
+            f"{todo} passage{'s' if todo != 1 else ''} of the public report may be personal "
+            "data. Decide each one; the export goes on when none is left undecided."
+        ):
+            self.status.setText("Public report not exported: passages are still undecided.")
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export public report",
+            "panel-report-public.pdf",
+            "PDF (*.pdf);;Word (*.docx)",
+        )
+        if not path:
+            return
+        out = Path(path)
+        if out.suffix.lower() not in (".pdf", ".docx"):
+            out = out.with_suffix(".pdf")
+        db, meeting = self.db, self.meeting_id
+
+        def work(progress: Any, cancel: Any) -> Path:
+            if out.suffix.lower() == ".docx":
+                from scrutiny_app.services.report_docx import build_report_docx
+
+                return build_report_docx(
+                    db, meeting, out, public=True, allow_unjudged=allow,
+                    progress=progress, cancel=cancel,
+                )  # fmt: skip
+            from scrutiny_app.services.report import build_report
+
+            return build_report(
+                db, meeting, out, public=True, allow_unjudged=allow,
+                progress=progress, cancel=cancel,
+            )  # fmt: skip
+
+        run_in_background(
+            work,
+            lambda result: self.status.setText(f"Public report saved: {result}"),
+            lambda exc: show_error(self, "Export public report", exc),
+            parent=self, title="Export public report", label=f"Writing {out.name}…",
+        )  # fmt: skip
 
     def closeEvent(self, event: Any) -> None:
         self.save_all()

@@ -135,6 +135,9 @@ class TrackerWindow(QDialog):
         self.note.setPlaceholderText("Note for the history (optional)")
         self.apply = QPushButton("Change status", objectName="changeStatus")
         self.apply.clicked.connect(self.change_status)
+        self.issue = QPushButton("Issue to the force", objectName="issueRecommendation")
+        self.issue.setToolTip("Send this draft: it is then awaiting the force's response")
+        self.issue.clicked.connect(self.issue_selected)
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(QLabel("History"))
@@ -143,6 +146,7 @@ class TrackerWindow(QDialog):
         side_layout.addWidget(self.status)
         side_layout.addWidget(self.note)
         side_layout.addWidget(self.apply)
+        side_layout.addWidget(self.issue)
 
         split = QSplitter()
         split.addWidget(self.table)
@@ -202,6 +206,7 @@ class TrackerWindow(QDialog):
         row = self.selected()
         self.history.clear()
         self.status.clear()
+        self.issue.setEnabled(row is not None and row.status == "draft")
         if row is None:
             self.apply.setEnabled(False)
             return
@@ -226,6 +231,19 @@ class TrackerWindow(QDialog):
             show_error(self, "Change status", exc)
             return
         self.note.clear()
+        self.refresh()
+
+    def issue_selected(self) -> None:
+        row = self.selected()
+        if row is None or row.status != "draft":
+            return
+        try:
+            recommendations.issue_recommendations(
+                self.db, references=[row.reference], actor=self.actor
+            )
+        except UserError as exc:
+            show_error(self, "Issue recommendation", exc)
+            return
         self.refresh()
 
     def export(self) -> None:
@@ -254,7 +272,10 @@ class TrackerWindow(QDialog):
         dialog = ImportPreviewDialog(preview, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             try:
-                tracker_import.apply_tracker_import(self.db, preview, actor=self.actor)
+                # The dialog's button said the rejected cells are left out: the user chose it.
+                tracker_import.apply_tracker_import(
+                    self.db, preview, actor=self.actor, skip_rejected=True
+                )
             except UserError as exc:
                 show_error(self, "Import the force's answers", exc)
                 return
@@ -274,7 +295,12 @@ class ImportPreviewDialog(QDialog):
             QDialogButtonBox.StandardButton.Apply | QDialogButtonBox.StandardButton.Cancel
         )
         apply = buttons.button(QDialogButtonBox.StandardButton.Apply)
-        apply.setText(f"Apply {len(preview.changes)} change(s)")
+        n = len(preview.changes)
+        apply.setText(
+            f"Apply the {n} valid change(s), leave out the {len(preview.rejected)} rejected"
+            if preview.has_rejections
+            else f"Apply {n} change(s)"
+        )
         apply.setEnabled(bool(preview.changes))
         apply.clicked.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -3,7 +3,8 @@
 Accepted, per cell: ISO 8601 with or without an offset (``2019-01-04T21:00:00+00:00``), UK text
 dates, day first (``04/01/2019``, ``04/01/2019 21:00``, ``4 Jan 2019``), and Excel date serials
 (``43469``, ``43469.875``). Times without an offset are UK local time (Europe/London) and are
-converted to UTC. Blank stays blank (NaT, not a problem here); anything else is a problem.
+converted to UTC; a date with no time is a calendar date, kept as midnight UTC of its day
+(:mod:`scrutiny_app.domain.when`). Blank stays blank (NaT, not a problem here); anything else is a problem.
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ def _parse_unique(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _local_to_utc(local: pd.Series) -> pd.Series:
-    return local.dt.tz_localize(
+    """UK wall-clock values to UTC. A value at midnight is a date with no time, a calendar
+    date: it is kept as midnight UTC of that day (see :mod:`scrutiny_app.domain.when`), never
+    shifted to 23:00 the day before by British Summer Time."""
+    midnight = local.dt.normalize() == local
+    out = local.dt.tz_localize(
         LOCAL_TZ, ambiguous="NaT", nonexistent="shift_forward"
     ).dt.tz_convert("UTC")
+    if midnight.any():
+        out[midnight] = local[midnight].dt.tz_localize("UTC")
+    return out

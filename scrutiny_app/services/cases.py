@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scrutiny_app.errors import NotFound
-from scrutiny_app.services.panels import get_meeting
+from scrutiny_app.services.panels import get_meeting, meeting_item
 from scrutiny_app.services.templates import Outcome, TemplateInfo, template_info
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import CaseTag, MeetingCase, Tag
@@ -226,10 +225,6 @@ def meeting_cases(db: Database, meeting_id: int) -> MeetingCases:
 def case_row(db: Database, item_id: int) -> CaseRow:
     """One meeting case as the case list shows it (after a change to it)."""
     with db.session() as s:
-        it = s.scalar(
-            select(MeetingCase).where(MeetingCase.id == item_id).options(*_load_options())
-        )
-        if it is None:
-            raise NotFound(f"No case {item_id} on any meeting's agenda.")
+        it = meeting_item(s, item_id, *_load_options())
         tpl = template_info(it.meeting.panel.template)
         return _row(it, tpl, _tags(s, [it.id]).get(it.id, ()))

@@ -22,10 +22,10 @@ from scrutiny_app.paths import resource
 from scrutiny_app.services import (
     cases,
     importer,
-    judgements,
     panels,
     recommendations,
     sampling,
+    session,
 )
 from scrutiny_app.storage.database import Database
 
@@ -227,10 +227,10 @@ def create_demo(db: Database) -> DemoIds:
     for row, code in zip(rows, outcomes, strict=True):
         k = used.get(code, 0)
         used[code] = k + 1
-        judgements.record_judgement(
+        session.save_decision(
             db,
             row.item_id,
-            code,
+            outcome_code=code,
             consensus=Consensus.MAJORITY if k % 4 == 3 else Consensus.UNANIMOUS,
             observations=OBSERVATIONS[code][k % len(OBSERVATIONS[code])],
             good_practice=(
@@ -246,7 +246,7 @@ def create_demo(db: Database) -> DemoIds:
             actor=a,
         )
     bad = [r.case_id for r in rows][:3]
-    recommendations.add_recommendation(
+    first_rec = recommendations.add_recommendation(
         db,
         oocd,
         "The force should issue guidance reminding officers that a course of conduct which "
@@ -269,6 +269,29 @@ def create_demo(db: Database) -> DemoIds:
         priority="medium",
         response_due=dt.date(2026, 12, 31),
         actor=a,
+    )
+    # Sent to the force a week after the meeting; the Crime Registrar has answered the first.
+    recommendations.issue_recommendations(db, meeting_id=meeting, on=dt.date(2026, 9, 23), actor=a)
+    recommendations.update_recommendation(
+        db,
+        first_rec.id,
+        {
+            "force_response": (
+                "Accepted. Guidance on recording a course of conduct as stalking will be issued "
+                "to all officers and supervisors, and community resolutions for stalking will "
+                "be removed from the disposal options."
+            ),
+            "response_date": dt.date(2026, 10, 28),
+            "decision": "accepted",
+            "action_owner": "Force Crime Registrar",
+            "target_date": dt.date(2027, 1, 31),
+            "status": "response_received",
+        },
+        on=dt.date(2026, 10, 28),
+        actor=a,
+    )
+    recommendations.change_status(
+        db, first_rec.id, "in_progress", on=dt.date(2026, 10, 28), actor=a
     )
 
     _oocd_narrative(db, meeting)
@@ -309,7 +332,7 @@ def create_demo(db: Database) -> DemoIds:
         ),
         strict=False,
     ):
-        judgements.record_judgement(db, row.item_id, code, observations=note, actor=a)
+        session.save_decision(db, row.item_id, outcome_code=code, observations=note, actor=a)
     return DemoIds(oocd, meeting, powers, pp_meeting)
 
 
@@ -329,8 +352,9 @@ def _oocd_narrative(db: Database, meeting: int) -> None:
             "were often recorded as a single word, or not at all."
         ),
         "force_response": (
-            "The Head of Criminal Justice attended and welcomed the Panel's findings; a written "
-            "response to both recommendations is due by the dates shown."
+            "The Head of Criminal Justice attended and welcomed the Panel's findings. The force "
+            "has accepted the first recommendation; its response to the second is due by the "
+            "date shown."
         ),
     }
     for key, text in texts.items():

@@ -544,6 +544,12 @@ def _import(
                     imported += n
                 progress(*_progress(info, chunk.last_row, rows_read))
         cursor.close()
+        if rows_read == 0:
+            raise InputProblem(
+                f"the file has a header row (line {info.header_line}) but no cases under it: "
+                "nothing was imported",
+                file=path.name,
+            )
         all_problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         if dry_run:
             s.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -332,6 +333,19 @@ def _panel(s: Session, panel_id: int) -> Panel:
     if panel is None:
         raise NotFound(f"No panel with id {panel_id}.")
     return panel
+
+
+def meeting_item(s: Session, item_id: int, *options: Any) -> MeetingCase:
+    """A case on a meeting's agenda by its ``MeetingCase.id`` (the one lookup every service
+    uses); ``options`` are loader options for the query."""
+    item = (
+        s.scalar(select(MeetingCase).where(MeetingCase.id == item_id).options(*options))
+        if options
+        else s.get(MeetingCase, item_id)
+    )
+    if item is None:
+        raise NotFound(f"No case {item_id} on any meeting's agenda.")
+    return item
 
 
 def get_meeting(s: Session, meeting_ref: int | str) -> Meeting:

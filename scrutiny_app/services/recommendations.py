@@ -21,17 +21,18 @@ from sqlalchemy.orm import Session, selectinload
 from scrutiny_app.domain.vocab import (
     ALLOWED_TRANSITIONS,
     AWAITING_RESPONSE,
+    FORCE_STATUSES,
     Decision,
     Priority,
     RecommendationStatus,
 )
 from scrutiny_app.errors import NotFound, UserError
 from scrutiny_app.services import audit
+from scrutiny_app.services.panels import meeting_item
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import (
     Case,
     Meeting,
-    MeetingCase,
     Panel,
     Recommendation,
     RecommendationUpdate,
@@ -116,6 +117,7 @@ class UpdateRow:
     status_to: str | None
     note: str
     author: str
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -337,9 +339,7 @@ def raise_from_case(db: Database, item_id: int, text: str, **options: Any) -> Re
     :func:`add_recommendation` (addressed_to, priority, response_due, internal, actor, ...).
     """
     with db.session() as s:
-        item = s.get(MeetingCase, item_id)
-        if item is None:
-            raise NotFound(f"No case {item_id} on any meeting's agenda.")
+        item = meeting_item(s, item_id)
         panel_id, meeting_id, case_id = item.meeting.panel_id, item.meeting_id, item.case_id
     extra = [c for c in options.pop("case_ids", ()) if c != case_id]
     return add_recommendation(
@@ -428,22 +428,7 @@ def apply_changes(
             new_status = parse_status(str(changes["status"]))
         except ValueError as exc:
             raise UserError(f"{rec.reference}: {exc}.") from None
-        old = RecommendationStatus(rec.status)
-        if new_status != old:
-            if new_status not in ALLOWED_TRANSITIONS[old]:
-                allowed = ", ".join(x.label for x in allowed_statuses(old)) or "none"
-                raise UserError(
-                    f"{rec.reference} is {old.label!r}: it cannot become {new_status.label!r} "
-                    f"(allowed: {allowed})."
-                )
-            rec.status = new_status
-            if new_status == RecommendationStatus.CLOSED:
-                rec.date_closed = on
-            rec.updates.append(
-                RecommendationUpdate(
-                    on=on, status_from=old, status_to=new_status, note=note, author=actor
-                )
-            )
+        if move_status(rec, new_status, on=on, note=note, actor=actor):
             changed.append("status")
     if changed:
         s.flush()
@@ -492,23 +477,113 @@ def change_status(
         rec = s.get(Recommendation, recommendation_id)
         if rec is None:
             raise NotFound(f"No recommendation with id {recommendation_id}.")
-        old = RecommendationStatus(rec.status)
-        if new not in ALLOWED_TRANSITIONS[old]:
-            allowed = ", ".join(sorted(x.label for x in ALLOWED_TRANSITIONS[old])) or "none"
-            raise UserError(
-                f"{rec.reference} is {old.label!r}: it cannot become {new.label!r} "
-                f"(allowed: {allowed})."
-            )
-        day = on or dt.date.today()
-        rec.status = new
-        if new == RecommendationStatus.CLOSED:
-            rec.date_closed = day
-        rec.updates.append(
-            RecommendationUpdate(on=day, status_from=old, status_to=new, note=note, author=actor)
-        )
-        s.flush()
-        audit.record(s, actor, "status", rec, status_from=old, status_to=new)
+        old = rec.status
+        if move_status(rec, new, on=on or dt.date.today(), note=note, actor=actor):
+            s.flush()
+            audit.record(s, actor, "status", rec, status_from=old, status_to=new)
     return get_recommendation(db, recommendation_id)
+
+
+def status_change_problem(
+    reference: str, current: str, new: str, *, by_force: bool = False
+) -> str | None:
+    """Why ``current`` -> ``new`` is not allowed (None: it is, or nothing changes). The one
+    rule for every status change: the app's, the command line's and the returned tracker's
+    (``by_force``: only the statuses the force may set)."""
+    old, status = RecommendationStatus(current), RecommendationStatus(new)
+    if status == old:
+        return None
+    if by_force and status not in FORCE_STATUSES:
+        return f"only the Panel can set {status.label!r}"
+    if status not in ALLOWED_TRANSITIONS[old]:
+        allowed = [x.label for x in allowed_statuses(old) if not by_force or x in FORCE_STATUSES]
+        nxt = (
+            f"allowed: {', '.join(allowed)}"
+            if allowed
+            else ("the force cannot change it from there" if by_force else "it cannot change now")
+        )
+        return f"{reference} is {old.label!r}: it cannot become {status.label!r} ({nxt})"
+    return None
+
+
+def move_status(
+    rec: Recommendation, new: RecommendationStatus, *, on: dt.date, note: str, actor: str
+) -> bool:
+    """Move ``rec`` to ``new`` in the caller's transaction, with a dated update; False if it
+    is already there. Raises UserError for a move ALLOWED_TRANSITIONS does not allow."""
+    old = RecommendationStatus(rec.status)
+    problem = status_change_problem(rec.reference, old, new)
+    if problem:
+        raise UserError(problem + ".")
+    if new == old:
+        return False
+    rec.status = new
+    if new == RecommendationStatus.CLOSED:
+        rec.date_closed = on
+    rec.updates.append(
+        RecommendationUpdate(on=on, status_from=old, status_to=new, note=note, author=actor)
+    )
+    return True
+
+
+def issue_recommendations(
+    db: Database,
+    *,
+    meeting_id: int | None = None,
+    references: Iterable[str] = (),
+    on: dt.date | None = None,
+    actor: str = "",
+) -> list[RecommendationRow]:
+    """Issue recommendations to the force: the named ones (``references``), or every draft of
+    ``meeting_id``. Each becomes "Issued (awaiting response)" with a dated update; returns
+    the issued ones. A named one that is not a draft is refused; nothing is issued then."""
+    day = on or dt.date.today()
+    wanted = [r.strip() for r in references if r.strip()]
+    if not wanted and meeting_id is None:
+        raise UserError("Name the recommendations to issue, or the meeting whose drafts to issue.")
+    with db.transaction() as s:
+        query = select(Recommendation)
+        if wanted:
+            query = query.where(
+                func.lower(Recommendation.reference).in_([w.lower() for w in wanted])
+            )
+            recs = list(s.scalars(query.order_by(Recommendation.id)))
+            found = {r.reference.lower() for r in recs}
+            missing = [w for w in wanted if w.lower() not in found]
+            if missing:
+                raise NotFound(f"No recommendation {', '.join(missing)}.")
+            if meeting_id is not None:
+                recs = [r for r in recs if r.meeting_id == meeting_id] or recs
+            not_draft = [r for r in recs if r.status != RecommendationStatus.DRAFT]
+            if not_draft:
+                raise UserError(
+                    "Only a draft can be issued: "
+                    + "; ".join(
+                        f"{r.reference} is {RecommendationStatus(r.status).label!r}"
+                        for r in not_draft
+                    )
+                    + "."
+                )
+        else:
+            meeting = s.get(Meeting, meeting_id)
+            if meeting is None:
+                raise NotFound(f"No meeting {meeting_id}.")
+            recs = list(
+                s.scalars(
+                    query.where(
+                        Recommendation.meeting_id == meeting_id,
+                        Recommendation.status == RecommendationStatus.DRAFT,
+                    ).order_by(Recommendation.number)
+                )
+            )
+        for rec in recs:
+            move_status(
+                rec, RecommendationStatus.ISSUED, on=day, note="Issued to the force", actor=actor
+            )
+            s.flush()
+            audit.record(s, actor, "issue", rec, reference=rec.reference, on=day)
+        ids = [r.id for r in recs]
+    return [get_recommendation(db, i) for i in ids]
 
 
 # --------------------------------------------------------------------------- reading
@@ -536,7 +611,7 @@ def _row(rec: Recommendation, today: dt.date) -> RecommendationRow:
         target_date=rec.target_date,
         status=rec.status,
         updates=tuple(
-            UpdateRow(u.on, u.status_from, u.status_to, u.note, u.author)
+            UpdateRow(u.on, u.status_from, u.status_to, u.note, u.author, u.id)
             for u in sorted(rec.updates, key=lambda u: (u.on, u.created_at, u.id or 0))
         ),
         evidence=rec.evidence,

@@ -735,12 +735,15 @@ def build_report(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     generated_on: dt.date | None = None,
+    allow_unjudged: bool = False,
 ) -> Path:
     """Write the meeting's panel report as a PDF at ``out_path``; returns the path.
 
     ``public=False`` (default): the internal version, OFFICIAL-SENSITIVE, with case references.
     ``public=True``: the published version, OFFICIAL, without anything flagged internal or
-    anything that identifies a case (see :mod:`~scrutiny_app.services.report_content`).
+    anything that identifies a case (see :mod:`~scrutiny_app.services.report_content`); it is
+    refused while cases are unjudged (unless ``allow_unjudged``) or while the publication
+    check has undecided passages (:class:`~scrutiny_app.services.publication.PublicationBlocked`).
 
     Raises :class:`~scrutiny_app.services.progress.Cancelled` if ``cancel`` is set, leaving no
     file behind (an existing file at ``out_path`` is left as it was).
@@ -750,7 +753,9 @@ def build_report(
         cancel.check()
     steps = len(SECTIONS) + 3
     progress(0, steps, "Reading the meeting")
-    document = build_document(db, meeting_id, public=public, generated_on=generated_on)
+    document = build_document(
+        db, meeting_id, public=public, generated_on=generated_on, allow_unjudged=allow_unjudged
+    )
     with atomic_output(out_path, "report") as tmp:
         render_pdf(document, str(tmp), cancel=cancel, progress=progress, steps=steps)
     progress(steps, steps, "Report written")
@@ -765,8 +770,11 @@ def report_pdf_bytes(
     cancel: CancelToken | None = None,
     generated_on: dt.date | None = None,
 ) -> bytes:
-    """The report PDF in memory, for the app's preview (e.g. ``QPdfDocument`` over a buffer)."""
-    document = build_document(db, meeting_id, public=public, generated_on=generated_on)
+    """The report PDF in memory, for the app's preview: the public version is built even while
+    cases are unjudged or passages undecided (the export is what refuses)."""
+    document = build_document(
+        db, meeting_id, public=public, generated_on=generated_on, strict=False
+    )
     buffer = io.BytesIO()
     render_pdf(document, buffer, cancel=cancel)
     return buffer.getvalue()

@@ -39,8 +39,11 @@ from scrutiny_app.domain.vocab import (
     SampleMethod,
     Selection,
 )
+from scrutiny_app.domain.when import calendar_date
+from scrutiny_app.errors import UserError
 from scrutiny_app.services import panels
 from scrutiny_app.services.cases import SUMMARY_FIELDS, CaseRow, MeetingCases, meeting_cases
+from scrutiny_app.services.publication import PublicationBlocked, Publisher
 from scrutiny_app.services.recommendations import (
     CLOSED_STATUSES,
     RecommendationRow,
@@ -81,6 +84,7 @@ from scrutiny_app.storage.models import (
     PanelJudgement,
     Recommendation,
     RecommendationCase,
+    ReportSection,
     Sample,
     Tag,
 )
@@ -183,6 +187,7 @@ _TOP_CATEGORIES = 8
 
 @dataclass(frozen=True)
 class _Attendee:
+    id: int
     role: str
     organisation: str
     present: bool
@@ -191,6 +196,7 @@ class _Attendee:
 
 @dataclass(frozen=True)
 class _SampleInfo:
+    id: int
     method: str
     seed: int
     population_size: int
@@ -219,8 +225,9 @@ class _Data:
     attendance: tuple[_Attendee, ...]
     samples: tuple[_SampleInfo, ...]
     population: _Population
-    tags: tuple[tuple[str, int], ...]
+    tags: tuple[tuple[int, str, int], ...]  # (tag id, name, cases)
     sections: dict[str, SectionText]
+    section_ids: dict[str, int]
     recommendations: tuple[RecommendationRow, ...]  # raised at this meeting
     earlier: tuple[RecommendationRow, ...]  # raised before it, still of interest
     known_references: frozenset[str]  # case references to keep out of the public version
@@ -237,7 +244,9 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
         assert row is not None
         location, next_theme = row.location or "", row.next_theme or ""
         attendance = tuple(
-            _Attendee(a.role or m.role, m.organisation or "", bool(a.present), a.declarations or "")
+            _Attendee(
+                a.id, a.role or m.role, m.organisation or "", bool(a.present), a.declarations or ""
+            )
             for a, m in s.execute(
                 select(Attendance, Member)
                 .join(Member, Attendance.member_id == Member.id)
@@ -247,6 +256,7 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
         )
         samples = tuple(
             _SampleInfo(
+                x.id,
                 x.method,
                 x.seed,
                 x.population_size,
@@ -286,14 +296,21 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
                 sorted(((v or "", n) for v, n in counted), key=lambda vn: (-vn[1], vn[0]))
             )
         tags = tuple(
-            (name, n)
-            for name, n in s.execute(
-                select(Tag.name, func.count())
+            (tag_id, name, n)
+            for tag_id, name, n in s.execute(
+                select(Tag.id, Tag.name, func.count())
                 .join(CaseTag, CaseTag.tag_id == Tag.id)
                 .join(MeetingCase, MeetingCase.id == CaseTag.meeting_case_id)
                 .where(MeetingCase.meeting_id == meeting_id)
-                .group_by(Tag.name)
+                .group_by(Tag.id, Tag.name)
                 .order_by(func.count().desc(), Tag.name)
+            ).all()
+        )
+        section_ids = dict(
+            s.execute(
+                select(ReportSection.key, ReportSection.id).where(
+                    ReportSection.meeting_id == meeting_id
+                )
             ).all()
         )
         # References a public reader must never see: this meeting's cases, the cases on the
@@ -331,6 +348,7 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
         population=_Population(int(size or 0), first, last, field_label, categories),
         tags=tags,
         sections={t.key: t for t in list_sections(db, meeting_id)},
+        section_ids=section_ids,
         recommendations=this,
         earlier=earlier,
         known_references=frozenset(r for r in seen if r),
@@ -409,11 +427,33 @@ def _case_numbers(numbers: Sequence[int]) -> str:
 
 
 class _Builder:
-    def __init__(self, data: _Data, public: bool) -> None:
+    def __init__(
+        self,
+        data: _Data,
+        public: bool,
+        publisher: Publisher | None = None,
+        *,
+        allow_unjudged: bool = False,
+    ) -> None:
         self.d = data
         self.public = public
+        self.allow_unjudged = allow_unjudged
+        self.publisher = publisher if public else None
         # Case numbers as the internal findings table numbers them: "Case 7" in both versions.
         self.number = {r.item_id: i for i, r in enumerate(data.cases.rows, start=1)}
+
+    def free(self, entity: str, entity_id: int, field: str, text: str, label: str) -> str | None:
+        """Free text as this version prints it: in the public version, through the
+        publication check (redactions applied; None when the officer kept it internal)."""
+        if self.publisher is None:
+            return text
+        return self.publisher.text(entity, entity_id, field, text, label)
+
+    def meeting_text(self, field: str, text: str, label: str) -> str:
+        return self.free("meetings", self.d.meeting.id, field, text, label) or ""
+
+    def case_label(self, r: CaseRow, what: str) -> str:
+        return f"Case {self.number[r.item_id]} ({r.reference}), {what}"
 
     # which judgements and recommendations this version shows ---------------------------
 
@@ -432,24 +472,27 @@ class _Builder:
             if self.public:
                 return []
             return [_note(INTERNAL_NOTE), *parse_text(sec.text)]
-        return list(parse_text(sec.text))
+        sec_id = self.d.section_ids.get(key)
+        text = sec.text
+        if sec_id is not None:
+            text = self.free("report_sections", sec_id, "text", text, f"Section: {sec.title}") or ""
+        return list(parse_text(text))
 
     # sections ---------------------------------------------------------------------------
 
     def cover(self) -> Cover:
         d = self.d
-        meeting_line = f"Meeting of {long_date(d.meeting.date)}" + (
-            f": {d.meeting.theme}" if d.meeting.theme else ""
-        )
+        theme = self.theme
+        meeting_line = f"Meeting of {long_date(d.meeting.date)}" + (f": {theme}" if theme else "")
         details = [("Panel", d.panel.name)]
         if d.cases.template.name != d.panel.name:
             details.append(("Panel type", d.cases.template.name))
         details += [
             ("Force", d.panel.force or "Not recorded"),
             ("Meeting date", long_date(d.meeting.date)),
-            ("Theme", d.meeting.theme or "No theme set"),
+            ("Theme", theme or "No theme set"),
         ]
-        if d.location:
+        if d.location:  # a building's name: not scanned (every "Kenneth Steele House" asked)
             details.append(("Venue", d.location))
         details += [
             ("Classification", self.classification),
@@ -490,6 +533,10 @@ class _Builder:
             details=tuple(details),
             notice=notice,
         )
+
+    @property
+    def theme(self) -> str:
+        return self.meeting_text("theme", self.d.meeting.theme or "", "Meeting theme")
 
     @property
     def classification(self) -> str:
@@ -539,15 +586,24 @@ class _Builder:
                 roles[_role_label(a.role)] = roles.get(_role_label(a.role), 0) + 1
             listed = join_phrases([f"{lbl} ({n})" if n > 1 else lbl for lbl, n in roles.items()])
             out.append(_p(f"Apologies: {listed}."))
-        declared = [a for a in present if a.declarations.strip()]
+        declared = [
+            (a, text)
+            for a in present
+            if a.declarations.strip()
+            and (
+                text := self.free(
+                    "attendance",
+                    a.id,
+                    "declarations",
+                    a.declarations.strip(),
+                    f"Declarations of interest ({_role_label(a.role)})",
+                )
+            )
+        ]
         if declared:
             out.append(_p("Declarations of interest:"))
             out.append(
-                Bullets(
-                    tuple(
-                        inline(f"{_role_label(a.role)}: {a.declarations.strip()}") for a in declared
-                    )
-                )
+                Bullets(tuple(inline(f"{_role_label(a.role)}: {text}") for a, text in declared))
             )
         elif present:
             out.append(_p("No declarations of interest were recorded."))
@@ -565,7 +621,9 @@ class _Builder:
         out.append(Subheading("The population the cases were drawn from"))
         period = ""
         if pop.first and pop.last:
-            period = f"{long_date(pop.first.date())} to {long_date(pop.last.date())}"
+            period = (
+                f"{long_date(calendar_date(pop.first))} to {long_date(calendar_date(pop.last))}"
+            )
         pairs = [("Eligible cases", f"{pop.size:,}")]
         if period:
             pairs.append(("Period", period))
@@ -607,13 +665,15 @@ class _Builder:
         d = self.d
         rows = d.cases.rows
         out: list[Block] = []
-        if d.meeting.theme:
-            out.append(_p(f"The theme of this meeting was: {d.meeting.theme}."))
+        if self.theme:
+            out.append(_p(f"The theme of this meeting was: {self.theme}."))
         else:
             out.append(_p("No theme was set for this meeting."))
         for i, smp in enumerate(d.samples, start=1):
             if len(d.samples) > 1:
                 out.append(Subheading(f"Sample {i}"))
+            # Written by the sampling service, not typed: case references in it are caught by
+            # the reference safety net below.
             if smp.method_statement:
                 out.append(_p(smp.method_statement))
             try:
@@ -632,6 +692,15 @@ class _Builder:
             )
         if not d.samples:
             out.append(_p("No random sample was drawn for this meeting."))
+        unjudged = len(rows) - d.cases.decided_count
+        if self.public and unjudged:
+            out.append(
+                _note(
+                    "This report was published before every case was judged: "
+                    f"{cases_phrase(unjudged)} on the agenda had no panel judgement, and the "
+                    f"findings cover the {cases_phrase(d.cases.decided_count)} judged."
+                )
+            )
         by_selection = {s: sum(1 for r in rows if r.selection == s) for s in Selection}
         carried_next = sum(1 for r in rows if r.carried_over)
         out.append(
@@ -754,9 +823,14 @@ class _Builder:
                 )
             else:
                 judgement = Cell((inline("Not yet judged", italic=True, muted=True),))
-            obs: tuple[Inline, ...] = (
-                (inline(r.observations.strip()),) if r.observations.strip() else ((Run(DASH),),)
+            observed = self.free(
+                "meeting_cases",
+                r.item_id,
+                "observations",
+                r.observations.strip(),
+                self.case_label(r, "observations"),
             )
+            obs: tuple[Inline, ...] = (inline(observed),) if observed else ((Run(DASH),),)
             if r.item_id in d.internal_items:  # internal version only
                 obs = (*obs, inline(INTERNAL_NOTE, italic=True, muted=True))
             if self.public:
@@ -805,7 +879,10 @@ class _Builder:
         for r in self.d.cases.rows:
             text = str(getattr(r, attr) or "").strip()
             if text and self.shown(r):
-                found.setdefault(text, []).append(r)
+                label = self.case_label(r, attr.replace("_", " "))
+                text = self.free("meeting_cases", r.item_id, attr, text, label) or ""
+                if text:
+                    found.setdefault(text, []).append(r)
         items = []
         for text, rs in found.items():
             if self.public:
@@ -861,7 +938,11 @@ class _Builder:
                 Table(
                     "tags",
                     (Column("Issue", 130), Column("Cases", 25, "right")),
-                    tuple((_cell(name), _right(str(n))) for name, n in d.tags),
+                    tuple(
+                        (_cell(name), _right(str(n)))
+                        for tag_id, tag, n in d.tags
+                        if (name := self.free("tags", tag_id, "name", tag, f"Tag: {tag}"))
+                    ),
                 )
             )
         if not out:
@@ -876,7 +957,7 @@ class _Builder:
         out: list[Block] = [_p(f"The Panel makes {len(recs)} {word} to the force.")]
         rows = []
         for r in recs:
-            lines: list[Inline] = [inline(r.text)]
+            lines: list[Inline] = [inline(self.rec_text(r, "text") or DASH)]
             lines.append(inline(f"Priority: {r.priority.capitalize()}", muted=True))
             if r.linked_cases and not self.public:
                 lines.append(inline(f"Cases: {', '.join(r.linked_cases)}", muted=True))
@@ -886,7 +967,7 @@ class _Builder:
                 (
                     _cell(r.reference, bold=True),
                     Cell(tuple(lines)),
-                    _cell(r.addressed_to),
+                    _cell(self.rec_text(r, "addressed_to")),
                     _cell(short_date(r.response_due)),
                     _cell(status_label(r.status)),
                 )
@@ -906,6 +987,19 @@ class _Builder:
         )
         return out
 
+    def rec_text(self, r: RecommendationRow, field: str) -> str:
+        what = {"text": "text", "addressed_to": "addressed to", "force_response": "force response"}
+        return (
+            self.free(
+                "recommendations",
+                r.id,
+                field,
+                str(getattr(r, field) or "").strip(),
+                f"Recommendation {r.reference}, {what.get(field, field.replace('_', ' '))}",
+            )
+            or ""
+        )
+
     def force_response(self) -> list[Block]:
         out: list[Block] = self.narrative("force_response")
         recs = self.recs(self.d.recommendations)
@@ -914,13 +1008,13 @@ class _Builder:
             rows = []
             for r in answered:
                 owner = _lines(
-                    inline(r.action_owner),
+                    inline(self.rec_text(r, "action_owner")),
                     inline(f"Target: {short_date(r.target_date)}", muted=True)
                     if r.target_date
                     else (),
                 )
                 response = _lines(
-                    inline(r.force_response.strip() or DASH),
+                    inline(self.rec_text(r, "force_response") or DASH),
                     inline(f"Received {short_date(r.response_date)}", muted=True)
                     if r.response_date
                     else (),
@@ -946,22 +1040,25 @@ class _Builder:
                 )
             )
         waiting = [r for r in recs if r not in answered]
-        if waiting:
-            dues = sorted({r.response_due for r in waiting if r.response_due})
-            force = self.d.panel.force or "the force"
-            if len(waiting) == len(recs):
+        force = self.d.panel.force or "the force"
+        drafts = [r for r in waiting if r.status == RecommendationStatus.DRAFT]
+        sent = [r for r in waiting if r.status != RecommendationStatus.DRAFT]
+        for group, verb in ((drafts, "will be requested"), (sent, "has been requested")):
+            if not group:
+                continue
+            dues = sorted({r.response_due for r in group if r.response_due})
+            if len(group) == len(recs):
                 what = "The force's response to " + (
                     "this recommendation" if len(recs) == 1 else "these recommendations"
                 )
             else:
-                what = f"A response to {join_phrases([r.reference for r in waiting])}"
-            when = f"; it is due by {long_date(dues[0])}" if len(dues) == 1 else ""
-            if all(r.status == RecommendationStatus.DRAFT for r in waiting):
-                out.append(
-                    _p(f"{what} will be requested from {force} when the report is sent{when}.")
-                )
-            else:
-                out.append(_p(f"{what} has been requested from {force}{when}."))
+                what = f"A response to {join_phrases([r.reference for r in group])}"
+            when = ""
+            if len(dues) == 1:
+                when = f"; it {'is' if dues[0] >= self.d.generated_on else 'was'} due by "
+                when += long_date(dues[0])
+            tail = " when the report is sent" if group is drafts else ""
+            out.append(_p(f"{what} {verb} from {force}{tail}{when}."))
         if not recs and not out:
             out.append(_p("No response is awaited: the Panel made no recommendations."))
         return out
@@ -988,10 +1085,22 @@ class _Builder:
             if r.overdue:
                 status.append(inline("Overdue", bold=True))
             latest = r.updates[-1] if r.updates else None
+            note = latest.note if latest else ""
+            if latest and note and latest.id:
+                note = (
+                    self.free(
+                        "recommendation_updates",
+                        latest.id,
+                        "note",
+                        note,
+                        f"Recommendation {r.reference}, update of {short_date(latest.on)}",
+                    )
+                    or ""
+                )
             update = (
                 _lines(
                     inline(short_date(latest.on), muted=True),
-                    inline(latest.note or status_label(latest.status_to)),
+                    inline(note or status_label(latest.status_to)),
                 )
                 if latest
                 else ((Run(DASH),),)
@@ -1004,8 +1113,8 @@ class _Builder:
                             inline(short_date(r.meeting_date or r.date_raised), muted=True),
                         )
                     ),
-                    _cell(r.text),
-                    _cell(r.addressed_to),
+                    _cell(self.rec_text(r, "text")),
+                    _cell(self.rec_text(r, "addressed_to")),
                     Cell(tuple(status)),
                     Cell(update),
                 )
@@ -1028,13 +1137,14 @@ class _Builder:
     def next_steps(self) -> list[Block]:
         d = self.d
         out: list[Block] = []
-        if d.next_theme:
+        next_theme = self.meeting_text("next_theme", d.next_theme, "Next meeting's theme")
+        if next_theme:
             out.append(
                 Para(
                     (
                         (
                             Run("The theme of the next meeting will be: "),
-                            Run(d.next_theme, bold=True),
+                            Run(next_theme, bold=True),
                             Run("."),
                         ),
                     ),
@@ -1047,17 +1157,7 @@ class _Builder:
         force = d.panel.force or "the force"
         steps: list[str] = []
         recs = self.recs(d.recommendations)
-        if recs:
-            dues = sorted({r.response_due for r in recs if r.response_due})
-            n = len(recs)
-            what = "This recommendation" if n == 1 else f"These {n} recommendations"
-            if len(dues) == 1:
-                when = f" and asked for a written response by {long_date(dues[0])}"
-            elif dues:
-                when = " and asked for a written response by the due dates shown"
-            else:
-                when = " and asked for a written response"
-            steps.append(f"{what} will be sent to {force}{when}.")
+        steps += _recommendation_steps(recs, force)
         carried = sum(1 for r in d.cases.rows if r.carried_over)
         if carried:
             which = "The case" if carried == 1 else f"The {carried} cases"
@@ -1082,6 +1182,45 @@ class _Builder:
             )
         out.append(Bullets(tuple(inline(s) for s in steps)))
         return out
+
+
+def _recommendation_steps(recs: Sequence[RecommendationRow], force: str) -> list[str]:
+    """What happens next to this meeting's recommendations, as the tracker has them now:
+    drafts will be sent, issued ones await a response, answered ones are followed up."""
+    drafts = [r for r in recs if r.status == RecommendationStatus.DRAFT]
+    answered = [r for r in recs if r not in drafts and (r.force_response.strip() or r.decision)]
+    awaiting = [r for r in recs if r not in drafts and r not in answered]
+
+    def what(group: list[RecommendationRow], *, start: bool = True) -> str:
+        if len(group) == len(recs):
+            text = "this recommendation" if len(recs) == 1 else f"these {len(recs)} recommendations"
+            return text[0].upper() + text[1:] if start else text
+        return join_phrases([r.reference for r in group])
+
+    def due(group: list[RecommendationRow]) -> str:
+        dues = sorted({r.response_due for r in group if r.response_due})
+        if len(dues) == 1:
+            return f" by {long_date(dues[0])}"
+        return " by the due dates shown" if dues else ""
+
+    steps: list[str] = []
+    if drafts:
+        steps.append(
+            f"{what(drafts)} will be sent to {force} with a request for a written response"
+            f"{due(drafts)}."
+        )
+    if awaiting:
+        have = "has" if len(awaiting) == 1 else "have"
+        steps.append(
+            f"{what(awaiting)} {have} been sent to {force}; a written response is due"
+            f"{due(awaiting)}."
+        )
+    if answered:
+        steps.append(
+            f"{force[0].upper() + force[1:]} has responded to {what(answered, start=False)}; "
+            "the Panel will follow the actions through its recommendation tracker."
+        )
+    return steps
 
 
 def _tint(hex_colour: str, strength: float = 0.22) -> str | None:
@@ -1117,11 +1256,32 @@ def build_document(
     *,
     public: bool = False,
     generated_on: dt.date | None = None,
+    allow_unjudged: bool = False,
+    publisher: Publisher | None = None,
+    strict: bool = True,
 ) -> ReportDocument:
-    """The meeting's report as a document, internal (default) or public."""
+    """The meeting's report as a document, internal (default) or public.
+
+    The public version says only what is finished and publishes nothing unseen: with
+    ``strict`` (the default) it is refused while cases are not yet judged (unless
+    ``allow_unjudged``: the method statement then says so) or while a passage the
+    publication check flagged is undecided (:class:`PublicationBlocked`). ``strict=False``
+    builds it anyway (the preview and the check itself).
+    """
     generated_on = generated_on or dt.date.today()
     data = _load(db, meeting_id, generated_on)
-    b = _Builder(data, public)
+    unjudged = len(data.cases.rows) - data.cases.decided_count
+    if public and strict and unjudged and not allow_unjudged:
+        raise UserError(
+            f"The public report was not exported: {cases_phrase(unjudged)} on the agenda "
+            f"{'has' if unjudged == 1 else 'have'} no panel judgement yet. Judge "
+            f"{'it' if unjudged == 1 else 'them'} first, or export anyway (report "
+            "--allow-unjudged; the report then says that it is incomplete)."
+        )
+    if public:
+        publisher = publisher or Publisher(db, meeting_id)
+        publisher.set_known_references(data.known_references)
+    b = _Builder(data, public, publisher, allow_unjudged=allow_unjudged)
     makers = {
         "purpose": b.purpose,
         "attendance": b.attendance,
@@ -1144,13 +1304,15 @@ def build_document(
         public=public,
         classification=b.classification,
         title=f"{panel.name} report: {long_date(meeting.date)}",
-        subject=data.cases.template.name + (f" - {meeting.theme}" if meeting.theme else ""),
+        subject=data.cases.template.name + (f" - {b.theme}" if b.theme else ""),
         author=panel.name,
         keywords=(b.classification, panel.name, "panel report", "public" if public else "internal"),
         running_title=f"{panel.name} \u2014 {long_date(meeting.date)}",
         cover=b.cover(),
         sections=sections,
     )
+    if public and strict and publisher is not None and publisher.check().undecided:
+        raise PublicationBlocked(publisher.check())
     pattern = _redactor(data.known_references) if public else None
 
     def clean(text: str) -> str:

@@ -492,6 +492,7 @@ def build_report_docx(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     generated_on: dt.date | None = None,
+    allow_unjudged: bool = False,
 ) -> Path:
     """Write the meeting's report as a Word document at ``out_path``; returns the path.
 
@@ -502,7 +503,9 @@ def build_report_docx(
     if cancel is not None:
         cancel.check()
     progress(0, 3, "Reading the meeting")
-    report = build_document(db, meeting_id, public=public, generated_on=generated_on)
+    report = build_document(
+        db, meeting_id, public=public, generated_on=generated_on, allow_unjudged=allow_unjudged
+    )
     progress(1, 3, "Writing the Word document")
     with atomic_output(out_path, "report") as tmp:
         render_docx(report, str(tmp), cancel=cancel)

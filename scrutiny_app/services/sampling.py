@@ -23,6 +23,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from scrutiny_app.domain.vocab import SampleMethod, Selection
+from scrutiny_app.domain.when import day_bounds
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import audit
 from scrutiny_app.services.case_list import stored_ranks
@@ -167,11 +168,12 @@ def _population_query(s: Session, meeting: Meeting, spec: SampleSpec):
     )
     if spec.stratify_by:
         query = query.add_columns(_value_expr(spec.stratify_by).label("stratum"))
+    # UK days (the date rule, domain.when): a date with no time and a timestamp alike.
     if spec.date_from:
-        start = dt.datetime.combine(spec.date_from, dt.time(), tzinfo=dt.UTC)
+        start, _ = day_bounds(spec.date_from, spec.date_from)
         query = query.where(Case.occurred_at >= start)
     if spec.date_to:
-        end = dt.datetime.combine(spec.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        _, end = day_bounds(spec.date_to, spec.date_to)
         query = query.where(Case.occurred_at < end)
     for key, values in spec.where.items():
         query = query.where(_value_expr(key).in_(list(values)))

@@ -46,6 +46,7 @@ from scrutiny_app.services.panels import (
     InterestInfo,
     get_meeting,
     meeting_attendance,
+    meeting_item,
     role_label,
 )
 from scrutiny_app.services.templates import TemplateInfo, template_info
@@ -184,10 +185,7 @@ def start_session(db: Database, meeting_id: int, *, actor: str = "") -> bool:
 
 
 def _item(s: Session, item_id: int) -> MeetingCase:
-    item = s.get(MeetingCase, item_id)
-    if item is None:
-        raise NotFound(f"No case {item_id} on any meeting's agenda.")
-    return item
+    return meeting_item(s, item_id)
 
 
 def _scheme(item: MeetingCase) -> dict[str, OutcomeCode]:

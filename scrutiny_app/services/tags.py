@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from scrutiny_app.errors import NotFound, UserError
 from scrutiny_app.services import audit
 from scrutiny_app.services.history import Change
+from scrutiny_app.services.panels import meeting_item
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import Case, CaseTag, MeetingCase, Tag
 
@@ -159,10 +160,7 @@ def create_tag(
 
 
 def _item(s: Session, item_id: int) -> MeetingCase:
-    item = s.get(MeetingCase, item_id)
-    if item is None:
-        raise NotFound(f"No case {item_id} on any meeting's agenda.")
-    return item
+    return meeting_item(s, item_id)
 
 
 def _item_tag_ids(s: Session, item_id: int) -> tuple[int, ...]:

@@ -31,7 +31,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scrutiny_app.domain.vocab import Classification, Decision, RecommendationStatus
+from scrutiny_app.domain.vocab import (
+    Classification,
+    Decision,
+    RecommendationStatus,
+    force_choices,
+)
 from scrutiny_app.errors import UserError
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.recommendations import (
@@ -293,21 +298,35 @@ def _export_csv(rows: list[RecommendationRow], out_path: Path) -> Path:
     return out_path
 
 
-def _lists_sheet(wb: Workbook) -> tuple[str, str]:
-    """The hidden sheet the drop-downs read from; returns the two ranges."""
+def _lists_sheet(wb: Workbook) -> tuple[str, dict[RecommendationStatus, str]]:
+    """The hidden sheet the drop-downs read from: the decisions, and for each status the
+    statuses the force may choose from it (the current one first). Returns the ranges."""
     ws = wb.create_sheet(LISTS_TITLE)
-    ws["A1"], ws["B1"] = "Decision", "Status"
+    ws["A1"] = "Decision"
     decisions = [DECISION_LABELS[d] for d in Decision]
-    statuses = [s.label for s in RecommendationStatus]
     for i, text in enumerate(decisions, start=2):
         ws.cell(i, 1, text)
-    for i, text in enumerate(statuses, start=2):
-        ws.cell(i, 2, text)
+    status_ranges: dict[RecommendationStatus, str] = {}
+    for j, status in enumerate(RecommendationStatus, start=2):
+        letter = get_column_letter(j)
+        ws.cell(1, j, f"From {status.label}")
+        choices = force_choices(status)
+        for i, choice in enumerate(choices, start=2):
+            ws.cell(i, j, choice.label)
+        status_ranges[status] = f"{LISTS_TITLE}!${letter}$2:${letter}${len(choices) + 1}"
     ws.sheet_state = "hidden"
-    return (
-        f"{LISTS_TITLE}!$A$2:$A${len(decisions) + 1}",
-        f"{LISTS_TITLE}!$B$2:$B${len(statuses) + 1}",
-    )
+    return f"{LISTS_TITLE}!$A$2:$A${len(decisions) + 1}", status_ranges
+
+
+EXPORTED_HEADER = "Exported ids"
+
+
+def _exported_ids(ws: Any, rows: list[RecommendationRow]) -> None:
+    """The ids of the rows as exported, so a returned file that lost a row says which."""
+    col = ws.max_column + 1
+    ws.cell(1, col, EXPORTED_HEADER)
+    for i, r in enumerate(rows, start=2):
+        ws.cell(i, col, r.uuid)
 
 
 _HELP = (
@@ -316,7 +335,8 @@ _HELP = (
     "Please fill in the shaded columns only: Force response, Response date, Decision, "
     "Action owner, Target date, Status and Evidence. The other columns are the Panel's and are "
     "locked; changes made to them are not taken back.",
-    "Decision and Status: choose from the drop-down list.",
+    "Decision and Status: choose from the drop-down list. Each row's Status list offers only "
+    "what the force may set from the recommendation's current status.",
     "Status moves one step at a time: Issued (awaiting response) -> Response received -> "
     "Accepted, in progress (or Partially accepted / Not accepted) -> Completed. "
     "Only the Panel closes a recommendation.",
@@ -377,15 +397,13 @@ def _export_xlsx(rows: list[RecommendationRow], out_path: Path, *, panel_id: int
 
     # Drop-down lists and date checks on the force's columns.
     _help_sheet(wb, Classification.OFFICIAL_SENSITIVE.value)
-    decision_range, status_range = _lists_sheet(wb)
+    decision_range, status_ranges = _lists_sheet(wb)
+    _exported_ids(wb[LISTS_TITLE], rows)
 
     def letter(column: str) -> str:
         return get_column_letter(TRACKER_COLUMNS.index(column) + 1)
 
-    for column, source, what in (
-        ("Decision", decision_range, "decision"),
-        ("Status", status_range, "status"),
-    ):
+    def drop_down(source: str, what: str) -> DataValidation:
         dv = DataValidation(
             type="list",
             formula1=f"={source}",
@@ -394,8 +412,20 @@ def _export_xlsx(rows: list[RecommendationRow], out_path: Path, *, panel_id: int
             errorTitle=f"Not a {what}",
             error=f"Please choose a {what} from the list.",
         )
-        dv.add(f"{letter(column)}2:{letter(column)}{last_row}")
         ws.add_data_validation(dv)
+        return dv
+
+    col = letter("Decision")
+    drop_down(decision_range, "decision").add(f"{col}2:{col}{last_row}")
+    # Each row's Status list holds only what the force may set from where it is now.
+    col = letter("Status")
+    by_status: dict[RecommendationStatus, list[int]] = {}
+    for i, r in enumerate(rows, start=2):
+        by_status.setdefault(RecommendationStatus(r.status), []).append(i)
+    for status, row_numbers in by_status.items():
+        dv = drop_down(status_ranges[status], "status the force may set now")
+        for n in row_numbers:
+            dv.add(f"{col}{n}")
     dates = DataValidation(
         type="date",
         operator="greaterThan",

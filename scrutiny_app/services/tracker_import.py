@@ -40,22 +40,24 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 
-from scrutiny_app.domain.vocab import ALLOWED_TRANSITIONS, RecommendationStatus
+from scrutiny_app.domain.vocab import RecommendationStatus
 from scrutiny_app.errors import UserError
 from scrutiny_app.services.recommendations import (
     FIELD_LABELS,
     RecommendationRow,
-    allowed_statuses,
     apply_changes,
     decision_label,
     list_recommendations,
     parse_decision,
     parse_status,
+    status_change_problem,
     status_label,
 )
 from scrutiny_app.services.tracker import (
     COLUMN_FIELDS,
+    EXPORTED_HEADER,
     FORCE_COLUMNS,
+    LISTS_TITLE,
     SHEET_TITLE,
     TRACKER_COLUMNS,
     column_value,
@@ -76,12 +78,6 @@ __all__ = [
 ]
 
 # Statuses the force may set from its sheet; issuing, closing and superseding are the panel's.
-FORCE_STATUSES = frozenset(RecommendationStatus) - {
-    RecommendationStatus.DRAFT,
-    RecommendationStatus.ISSUED,
-    RecommendationStatus.CLOSED,
-    RecommendationStatus.SUPERSEDED,
-}
 # Columns computed by the app: their cells in a returned file are neither read nor reported.
 _COMPUTED = frozenset({"Overdue", "Updates"})
 _DATE_FORMATS = (
@@ -184,6 +180,7 @@ class ImportPreview:
     unmatched: tuple[UnmatchedRow, ...]
     unknown_columns: tuple[str, ...] = ()
     missing_columns: tuple[str, ...] = ()
+    missing_rows: tuple[str, ...] = ()  # references exported but not in the returned file
 
     @property
     def has_changes(self) -> bool:
@@ -247,6 +244,11 @@ class ImportPreview:
             lines.append("Columns not in the tracker (ignored): " + ", ".join(self.unknown_columns))
         if self.missing_columns:
             lines.append("Force columns missing from the file: " + ", ".join(self.missing_columns))
+        if self.missing_rows:
+            lines.append(
+                "Recommendations exported but missing from the file (rows deleted?): "
+                + ", ".join(self.missing_rows)
+            )
         return lines
 
 
@@ -350,6 +352,7 @@ class _Sheet:
     headers: dict[str, int]  # tracker column -> 0-based position in the file
     unknown: list[str]
     rows: list[tuple[int, list[Any]]]  # (spreadsheet row, values)
+    exported: tuple[str, ...] = ()  # the ids as exported (hidden Lists sheet); () if unknown
 
 
 def _find_header(rows: list[list[Any]]) -> int:
@@ -364,7 +367,18 @@ def _find_header(rows: list[list[Any]]) -> int:
     )
 
 
-def _read_rows(path: Path) -> tuple[str, Iterator[list[Any]]]:
+def _exported(wb: Any) -> tuple[str, ...]:
+    """The ids the app wrote into the hidden Lists sheet when it exported the file."""
+    if LISTS_TITLE not in wb.sheetnames:
+        return ()
+    rows = list(wb[LISTS_TITLE].iter_rows(values_only=True))
+    if not rows or EXPORTED_HEADER not in rows[0]:
+        return ()
+    i = list(rows[0]).index(EXPORTED_HEADER)
+    return tuple(str(r[i]) for r in rows[1:] if i < len(r) and r[i])
+
+
+def _read_rows(path: Path) -> tuple[str, Iterator[list[Any]], tuple[str, ...]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         fh = path.open(encoding="utf-8-sig", newline="")
@@ -373,7 +387,7 @@ def _read_rows(path: Path) -> tuple[str, Iterator[list[Any]]]:
             with fh:
                 yield from csv.reader(fh)
 
-        return path.name, rows()
+        return path.name, rows(), ()
     if suffix not in (".xlsx", ".xlsm"):
         raise UserError(f"Cannot import {path.name}: the tracker must be an .xlsx (or .csv) file.")
     try:
@@ -381,6 +395,7 @@ def _read_rows(path: Path) -> tuple[str, Iterator[list[Any]]]:
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise UserError(f"Cannot read {path.name} as an Excel workbook: {exc}") from exc
     ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]
+    exported = _exported(wb)
 
     def rows() -> Iterator[list[Any]]:
         try:
@@ -389,13 +404,13 @@ def _read_rows(path: Path) -> tuple[str, Iterator[list[Any]]]:
         finally:
             wb.close()
 
-    return ws.title, rows()
+    return ws.title, rows(), exported
 
 
 def _read(path: Path) -> _Sheet:
     if not path.is_file():
         raise UserError(f"No such file: {path}")
-    name, rows_iter = _read_rows(path)
+    name, rows_iter, exported = _read_rows(path)
     all_rows = list(rows_iter)
     h = _find_header(all_rows)
     known = {_norm_header(c): c for c in TRACKER_COLUMNS}
@@ -412,7 +427,7 @@ def _read(path: Path) -> _Sheet:
     if "Id" not in headers and "Reference" not in headers:
         raise UserError(f"{path.name}: no 'Reference' or 'Id' column to match the rows by.")
     data = [(h + 1 + n, values) for n, values in enumerate(all_rows[h + 1 :], start=1)]
-    return _Sheet(name, headers, unknown, data)
+    return _Sheet(name, headers, unknown, data, exported)
 
 
 # --------------------------------------------------------------------------- preview
@@ -454,7 +469,19 @@ def preview_tracker_import(
         if rid:
             rec = by_uuid.get(rid)
             if rec is None:
-                unmatched.append(UnmatchedRow(row_no, ref, rid, "its Id matches no recommendation"))
+                # The hidden Id was typed over: the row cannot be trusted to be the one its
+                # Reference says, so it is an error that stops the import, never a skip.
+                rejected.append(
+                    RejectedCell(
+                        row_no,
+                        letter("Id"),
+                        "Id",
+                        rid,
+                        ref,
+                        "the hidden Id was changed and matches no recommendation "
+                        f"(the row says {ref!r}); export the tracker again and copy the answers",
+                    )
+                )
                 continue
         else:
             rec = by_ref.get(ref.casefold()) if ref else None
@@ -544,25 +571,11 @@ def preview_tracker_import(
                 except ValueError as exc:
                     reject(column, value, str(exc))
                     continue
-                current = RecommendationStatus(rec.status)
-                if status == current:
+                if status == RecommendationStatus(rec.status):
                     continue
-                if status not in FORCE_STATUSES:
-                    reject(column, value, f"only the Panel can set {status.label!r}")
-                    continue
-                if status not in ALLOWED_TRANSITIONS[current]:
-                    allowed = [s.label for s in allowed_statuses(current) if s in FORCE_STATUSES]
-                    nxt = (
-                        f"next: {', '.join(allowed)}"
-                        if allowed
-                        else "the force cannot change it from there"
-                    )
-                    reject(
-                        column,
-                        value,
-                        f"{rec.reference} is {current.label!r} and cannot become "
-                        f"{status.label!r} ({nxt})",
-                    )
+                problem = status_change_problem(rec.reference, rec.status, status, by_force=True)
+                if problem:
+                    reject(column, value, problem)
                     continue
                 new = status.value
             else:
@@ -572,6 +585,12 @@ def preview_tracker_import(
                 change(column, name, old, new)
 
     missing = tuple(c for c in FORCE_COLUMNS if c not in col)
+    seen_ids = {r.id for r in recs if r.id in seen}
+    missing_rows = tuple(
+        by_uuid[u].reference
+        for u in sheet.exported
+        if u in by_uuid and by_uuid[u].id not in seen_ids
+    )
     return ImportPreview(
         file=path,
         sha256=digest,
@@ -584,6 +603,7 @@ def preview_tracker_import(
         unmatched=tuple(unmatched),
         unknown_columns=tuple(sheet.unknown),
         missing_columns=missing,
+        missing_rows=missing_rows,
     )
 
 
@@ -596,13 +616,25 @@ def apply_tracker_import(
     *,
     on: dt.date | None = None,
     actor: str = "",
+    skip_rejected: bool = False,
 ) -> ImportResult:
-    """Apply a preview's valid changes in one transaction (all or nothing).
+    """Apply a preview's changes in one transaction (all or nothing).
+
+    A file with a rejected cell applies nothing, like a case import with a bad row, unless
+    ``skip_rejected`` says to apply the valid changes and leave the rejected cells out.
 
     Each changed field becomes a dated update (``on``, default today) noting the file. If a
     recommendation changed in the app since the preview was made, nothing is applied and a
     UserError asks for a new preview.
     """
+    if preview.has_rejections and not skip_rejected:
+        n = len(preview.rejected)
+        raise UserError(
+            f"{preview.file.name}: nothing was applied: {n} cell{'s' if n != 1 else ''} "
+            f"{'was' if n == 1 else 'were'} rejected ({preview.rejected[0].describe()}"
+            f"{'; ...' if n > 1 else ''}). Correct the file, or apply the valid changes only "
+            "(--skip-rejected)."
+        )
     day = on or dt.date.today()
     groups: dict[int, list[FieldChange]] = {}
     for c in preview.changes:

@@ -554,3 +554,27 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(60))
     entity_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --------------------------------------------------------------------------- publication
+
+
+class PublicationDecision(Identified, Base):
+    """The officer's decision on a passage of published free text that may be personal data.
+
+    Stored beside the text, never in place of it: the public report applies ``redact``
+    decisions (every occurrence of ``passage`` in that field is replaced) and leaves out a
+    field decided ``withhold`` (``passage`` is then ""); ``keep`` prints the passage as it is.
+    The text is named by its row's ``entity`` (table name), ``entity_uuid`` and ``field``.
+    """
+
+    __tablename__ = "publication_decisions"
+    __table_args__ = (UniqueConstraint("entity_uuid", "field", "passage"),)
+
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    field: Mapped[str] = mapped_column(String(60))
+    passage: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str] = mapped_column(String(20))  # redact | keep | withhold
+    kinds: Mapped[str] = mapped_column(String(200), default="")  # what the detector saw
+    decided_by: Mapped[str] = mapped_column(String(200), default="")

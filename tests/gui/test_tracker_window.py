@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QListWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QListWidget, QPushButton
 
 from scrutiny_app.gui import tracker_window
 from scrutiny_app.gui.tracker_window import TrackerWindow
@@ -23,12 +23,19 @@ def test_filter_change_status_and_read_the_forces_answers(
 ):
     db = Database.open(tmp_path / "t.db")
     ids = demo.create_demo(db)
-    first = recommendations.list_recommendations(db)[0]
+    # The demo's two recommendations are issued (one answered); the officer raises two more.
+    first = recommendations.add_recommendation(
+        db, ids.oocd_panel, "Audit body-worn video use.", meeting_id=ids.oocd_meeting
+    )
+    second = recommendations.add_recommendation(
+        db, ids.oocd_panel, "Review the victim contact log.", meeting_id=ids.oocd_meeting
+    )
     window = TrackerWindow(db, [(ids.oocd_panel, "OOCD")])
     window.show()
-    assert window.model.rowCount() == 2
+    assert window.model.rowCount() == 4
+    refs = [r.reference for r in window.model.rows]
 
-    window.table.selectRow(0)
+    window.table.selectRow(refs.index(first.reference))
     assert [window.status.itemData(i) for i in range(window.status.count())] == [
         s.value for s in first.allowed_statuses
     ]
@@ -38,6 +45,12 @@ def test_filter_change_status_and_read_the_forces_answers(
     assert recommendations.get_recommendation(db, first.id).status == "issued"
     history = window.findChild(QListWidget, "history")
     assert "Sent to the force" in history.item(history.count() - 1).text()
+    issue = window.findChild(QPushButton, "issueRecommendation")
+    assert not issue.isEnabled()  # already issued
+    window.table.selectRow(refs.index(second.reference))
+    assert issue.isEnabled()
+    issue.click()
+    assert recommendations.get_recommendation(db, second.id).status == "issued"
 
     # the force answers in the exported spreadsheet
     out = tmp_path / "tracker.xlsx"
@@ -45,7 +58,13 @@ def test_filter_change_status_and_read_the_forces_answers(
     wb = openpyxl.load_workbook(out)
     ws = wb["Recommendations"]
     headers = [c.value for c in ws[1]]
-    ws.cell(row=2, column=headers.index("Force response") + 1, value="Guidance issued in October.")
+    row = next(
+        r for r in range(2, ws.max_row + 1)
+        if ws.cell(r, headers.index("Reference") + 1).value == first.reference
+    )  # fmt: skip
+    ws.cell(
+        row=row, column=headers.index("Force response") + 1, value="Guidance issued in October."
+    )
     wb.save(out)
     files.open_path = str(out)
     monkeypatch.setattr(

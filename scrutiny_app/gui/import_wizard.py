@@ -197,7 +197,7 @@ class MappingPage(QWizardPage):
             + f"; header on {where}. Mapping: {plan.mapping_source}."
         )
         if plan.duplicate_of is not None:
-            text += f"<br><b>This file was already imported</b> (batch {plan.duplicate_of}): importing it again changes nothing."
+            text += f"<br><b>This file was imported before</b> (batch {plan.duplicate_of}): importing it again makes its cases this meeting's population too, without storing them twice."
         self.summary.setText(text)
         fixed = plan.file_format.startswith("data.")
         self.table.setRowCount(len(plan.columns))
@@ -303,7 +303,13 @@ class CheckPage(QWizardPage):
     def _show(self, result: importer.ImportResult) -> None:
         self.w.check = result
         self._checked = True
-        if result.duplicate_of is not None:
+        if result.duplicate_of is not None and result.linked:
+            self.note.setText(
+                f"This file was imported before (batch {result.duplicate_of}). Importing it "
+                f"makes its {result.linked:,} cases this meeting's population too; nothing is "
+                "stored twice."
+            )
+        elif result.duplicate_of is not None:
             self.note.setText(result.summary)
         else:
             bad = result.rows_rejected
@@ -326,8 +332,10 @@ class CheckPage(QWizardPage):
     def isComplete(self) -> bool:
         if not self._checked or self.w.check is None:
             return False
-        if self.w.check.duplicate_of is not None:
-            return False
-        if self.w.check.problems:
-            return self.skip_radio.isChecked() and self.w.check.rows_imported > 0
-        return self.w.check.rows_imported > 0
+        check = self.w.check
+        if check.duplicate_of is not None:
+            return check.linked > 0  # another meeting's file: it can be this one's too
+        usable = check.rows_imported > 0 or check.already_held > 0
+        if check.problems:
+            return self.skip_radio.isChecked() and usable
+        return usable

@@ -16,8 +16,9 @@ import numpy as np
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from scrutiny_app.services import population
 from scrutiny_app.storage.database import Database
-from scrutiny_app.storage.models import BatchSortRanks, Case, ImportBatch
+from scrutiny_app.storage.models import BatchSortRanks, Case
 
 # column key -> (heading, SQL expression)
 COLUMNS: dict[str, tuple[str, Any]] = {
@@ -87,11 +88,8 @@ def case_ids(db: Database, query: CaseListQuery) -> list[int]:
     """The ids of the matching cases, in order: one SQL query, integers only."""
     stmt = select(Case.id)
     if query.meeting_id is not None:
-        stmt = stmt.where(
-            Case.import_batch_id.in_(
-                select(ImportBatch.id).where(ImportBatch.meeting_id == query.meeting_id)
-            )
-        )
+        with db.session() as s:
+            stmt = stmt.where(population.condition(s, query.meeting_id))
     if query.panel_id is not None:
         stmt = stmt.where(Case.panel_id == query.panel_id)
     for key, value in query.where:
@@ -120,10 +118,10 @@ def case_ids(db: Database, query: CaseListQuery) -> list[int]:
 def stored_ranks(s: Session, meeting_id: int, key: str) -> tuple[int, np.ndarray] | None:
     """(first case id, rank per case) stored at import under ``key`` (see BatchSortRanks),
     when the meeting's population is one batch that has them; else None."""
-    batches = s.scalars(select(ImportBatch.id).where(ImportBatch.meeting_id == meeting_id)).all()
-    if len(batches) != 1:
+    batches = population.linked_batches(s, meeting_id)
+    if len(batches) != 1 or population.has_members(s, meeting_id):
         return None
-    found = s.get(BatchSortRanks, (batches[0], key))
+    found = s.get(BatchSortRanks, (batches[0].id, key))
     if found is None:
         return None
     ranks = np.frombuffer(found.ranks, dtype=found.dtype)
@@ -168,11 +166,7 @@ def rows_by_id(db: Database, ids: Sequence[int]) -> dict[int, CaseListRow]:
 def _segments(db: Database, meeting_id: int) -> list[tuple[int, int]] | None:
     """(batch id, rows) in file order, when every batch holds rows 1..n without gaps."""
     with db.session() as s:
-        batches = s.execute(
-            select(ImportBatch.id, ImportBatch.rows_imported, ImportBatch.rows_read)
-            .where(ImportBatch.meeting_id == meeting_id)
-            .order_by(ImportBatch.sha256)
-        ).all()
+        batches = population.linked_batches(s, meeting_id)
     if any(b.rows_imported != b.rows_read for b in batches):
         return None
     return [(b.id, b.rows_imported) for b in batches]

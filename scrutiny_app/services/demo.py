@@ -30,6 +30,7 @@ from scrutiny_app.services import (
 from scrutiny_app.storage.database import Database
 
 DEMO_ACTOR = "demo"
+STALKING_LEARNING = "Officers need guidance on recognising stalking behaviour."
 OOCD_SEED = 20260916
 STOP_SEARCH_SEED = 40213
 STOP_SEARCH_FILE = "2019-01-avon-and-somerset-stop-and-search.csv"
@@ -239,9 +240,7 @@ def create_demo(db: Database) -> DemoIds:
                 else ""
             ),
             organisational_learning=(
-                "Officers need guidance on recognising stalking behaviour."
-                if code == "inappropriate" and k % 3 == 0
-                else ""
+                STALKING_LEARNING if code == "inappropriate" and k % 3 == 0 else ""
             ),
             actor=a,
         )
@@ -337,19 +336,30 @@ def create_demo(db: Database) -> DemoIds:
 
 
 def _oocd_narrative(db: Database, meeting: int) -> None:
-    """The sections an officer writes in the app for the report (synthetic text)."""
+    """The sections an officer writes in the app for the report (synthetic text). Every
+    number in them is read from the same queries as the report's own tables."""
     from scrutiny_app.services import report_sections
+    from scrutiny_app.services.population import meeting_breakdown
 
+    disposals = meeting_breakdown(db, meeting, "disposal_type")
+    unrecognised = sum(
+        1 for r in cases.meeting_cases(db, meeting).rows
+        if r.organisational_learning == STALKING_LEARNING
+    )  # fmt: skip
     texts = {
         "performance_context": (
             "In the twelve months to August 2026 the force recorded 1,412 stalking and harassment "
             "offences; 9% were finalised with an out of court disposal, against 6% the year "
-            "before.\n\n- Community resolutions: 96\n- Conditional cautions: 31"
+            f"before. The extract for this meeting holds {disposals.total} disposals:\n\n"
+            f"- Community resolutions: {disposals.count('Community resolution')}\n"
+            f"- Conditional cautions: {disposals.count('Conditional caution')}\n"
+            f"- Youth conditional cautions: {disposals.count('Youth conditional caution')}"
         ),
         "themes": (
-            "**Recognising stalking.** In five cases a course of conduct that met the stalking "
-            "definition was recorded as harassment.\n\n**The victim's voice.** Victims' views "
-            "were often recorded as a single word, or not at all."
+            f"**Recognising stalking.** In {_count_words(unrecognised)} a course of conduct "
+            "that met the stalking definition was recorded as harassment.\n\n**The "
+            "victim's voice.** Victims' views were often recorded as a single word, or not "
+            "at all."
         ),
         "force_response": (
             "The Head of Criminal Justice attended and welcomed the Panel's findings. The force "
@@ -360,6 +370,11 @@ def _oocd_narrative(db: Database, meeting: int) -> None:
     for key, text in texts.items():
         report_sections.set_section(db, meeting, key, text, actor=DEMO_ACTOR)
     report_sections.set_next_theme(db, meeting, "Youth conditional cautions", actor=DEMO_ACTOR)
+
+
+def _count_words(n: int) -> str:
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return (words[n] if n < len(words) else str(n)) + (" case" if n == 1 else " cases")
 
 
 def ensure_demo(db: Database) -> bool:

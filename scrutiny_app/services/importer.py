@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from scrutiny_app.domain.ethnicity import broad_group
@@ -38,11 +38,13 @@ from scrutiny_app.services.pseudonym import database_key, pseudonym
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.engine import StorageError
 from scrutiny_app.storage.models import (
+    BatchMember,
     BatchSortRanks,
     Case,
     ColumnMapping,
     ImportBatch,
     Meeting,
+    MeetingBatch,
     Panel,
 )
 
@@ -94,6 +96,7 @@ class ImportResult:
     rows_imported: int
     duplicate_of: int | None = None  # the batch that already holds this file
     problems: list[InputProblem] = field(default_factory=list)  # rows skipped
+    linked: int = 0  # with duplicate_of: its cases, now this meeting's population too
     warnings: list[str] = field(default_factory=list)
     already_held: int = 0  # rows whose case the panel already holds (same reference)
 
@@ -103,16 +106,24 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
+        if self.duplicate_of is not None and self.linked:
+            return (
+                f"{self.file_name} was imported before (batch {self.duplicate_of}): its "
+                f"{self.linked:,} cases are now this meeting's population too (not stored twice)."
+            )
         if self.duplicate_of is not None:
             return (
-                f"{self.file_name} was already imported (batch {self.duplicate_of}); "
-                "nothing was changed."
+                f"{self.file_name} was already imported for this meeting (batch "
+                f"{self.duplicate_of}); nothing was changed."
             )
         parts = [f"Imported {self.rows_imported} of {self.rows_read} rows from {self.file_name}."]
         if self.problems:
             parts.append(f"{self.rows_rejected} row(s) with problems were skipped.")
         if self.already_held:
-            parts.append(f"{self.already_held} row(s) were cases already held.")
+            parts.append(
+                f"{self.already_held} row(s) were cases already held: they are this meeting's "
+                "population too, not stored twice."
+            )
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s).")
         return " ".join(parts)
@@ -397,16 +408,48 @@ def _check_parents(s: Session, panel_id: int, meeting_id: int) -> None:
         raise UserError("The meeting was deleted while its cases were being imported.")
 
 
-def _existing_references(s: Session, panel_id: int, refs: list[str]) -> set[str]:
-    found: set[str] = set()
+def _existing_references(s: Session, panel_id: int, refs: list[str]) -> dict[str, int]:
+    """The references the panel already holds, with their case ids."""
+    found: dict[str, int] = {}
     for start in range(0, len(refs), 900):
         part = refs[start : start + 900]
-        found |= set(
-            s.scalars(
-                select(Case.reference).where(Case.panel_id == panel_id, Case.reference.in_(part))
-            )
+        found |= dict(
+            s.execute(
+                select(Case.reference, Case.id).where(
+                    Case.panel_id == panel_id, Case.reference.in_(part)
+                )
+            ).all()
         )
     return found
+
+
+def _link_again(
+    db: Database,
+    meeting_id: int,
+    batch_id: int,
+    file_name: str,
+    sha256: str,
+    actor: str,
+    dry_run: bool,
+) -> ImportResult:
+    """The same file imported again: its batch becomes (part of) this meeting's population
+    too; nothing is stored twice. Already this meeting's: nothing changes."""
+    with db.transaction() as s:
+        batch = s.get(ImportBatch, batch_id)
+        assert batch is not None
+        linked = s.get(MeetingBatch, (meeting_id, batch_id)) is not None
+        n = 0
+        if not linked:
+            n = (
+                s.scalar(select(func.count(Case.id)).where(Case.import_batch_id == batch_id)) or 0
+            ) + (s.scalar(select(func.count()).where(BatchMember.import_batch_id == batch_id)) or 0)
+            if not dry_run:
+                s.add(MeetingBatch(meeting_id=meeting_id, import_batch_id=batch_id))
+                s.flush()
+                audit.record(s, actor, "link_import", batch, meeting=meeting_id, file=file_name)
+        return ImportResult(
+            None, file_name, sha256, batch.rows_read, 0, duplicate_of=batch_id, linked=n
+        )
 
 
 def import_file(
@@ -478,8 +521,8 @@ def _import(
         info, chunks = reader.iter_tables(path, known, chunk_rows=chunk_rows)
         fmt, chosen, source = _choose_mapping(s, panel, info.columns, mapping, mapping_name)
         dup = _batch_with_file(s, panel.id, info.sha256)
-        if dup is not None:
-            return ImportResult(None, path.name, info.sha256, dup.rows_read, 0, duplicate_of=dup.id)
+    if dup is not None:
+        return _link_again(db, meeting.id, dup.id, path.name, info.sha256, actor, dry_run)
     problems = _mapping_problems(fmt, chosen, info.columns, panel)
     if problems:
         raise UserError(f"{path.name}: " + "; ".join(problems))
@@ -514,6 +557,7 @@ def _import(
         )
         s.add(batch)
         s.flush()
+        s.add(MeetingBatch(meeting_id=meeting.id, import_batch_id=batch.id))
         panel_id, batch_id = panel.id, batch.id
         insert_sql = _insert_sql(panel_id, batch_id, db.engine.dialect.paramstyle)
         _check_parents(s, panel.id, meeting.id)
@@ -535,6 +579,17 @@ def _import(
                     if existing:
                         keep = [r not in existing for r in references]
                         held += keep.count(False)
+                        if not dry_run and (skip_invalid or not all_problems):
+                            # Held already: this file's meeting counts them too.
+                            s.add_all(
+                                BatchMember(
+                                    import_batch_id=batch_id,
+                                    case_id=existing[r],
+                                    source_row=row,
+                                )
+                                for r, row, k in zip(references, columns[0], keep, strict=True)
+                                if not k
+                            )
                         columns = [list(compress(c, keep)) for c in columns]
                 n = len(columns[0]) if columns else 0
                 if dry_run:
@@ -696,6 +751,7 @@ def import_records(
         )
         s.add(batch)
         s.flush()
+        s.add(MeetingBatch(meeting_id=meeting_id, import_batch_id=batch.id))
         for i, rec in enumerate(records, start=1):
             force_ref = str(rec.get("force_reference") or f"{source_name}:{i}")
             fields = {

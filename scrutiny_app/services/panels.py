@@ -16,7 +16,6 @@ from scrutiny_app.services.templates import TemplateInfo, ensure_builtin_templat
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import (
     Attendance,
-    ImportBatch,
     InterestDeclaration,
     Meeting,
     MeetingCase,
@@ -444,14 +443,7 @@ def list_members(db: Database, panel_id: int) -> list[MemberInfo]:
 
 def population_size(db: Database, meeting_id: int) -> int:
     """Cases imported into this meeting's population (all its import batches)."""
-    from scrutiny_app.storage.models import Case
+    from scrutiny_app.services import population
 
     with db.session() as s:
-        return (
-            s.scalar(
-                select(func.count(Case.id))
-                .join(ImportBatch, Case.import_batch_id == ImportBatch.id)
-                .where(ImportBatch.meeting_id == meeting_id)
-            )
-            or 0
-        )
+        return population.size(s, meeting_id)

@@ -39,9 +39,8 @@ from scrutiny_app.domain.vocab import (
     SampleMethod,
     Selection,
 )
-from scrutiny_app.domain.when import calendar_date
 from scrutiny_app.errors import UserError
-from scrutiny_app.services import panels
+from scrutiny_app.services import panels, population
 from scrutiny_app.services.cases import SUMMARY_FIELDS, CaseRow, MeetingCases, meeting_cases
 from scrutiny_app.services.publication import PublicationBlocked, Publisher
 from scrutiny_app.services.recommendations import (
@@ -77,7 +76,6 @@ from scrutiny_app.storage.models import (
     Attendance,
     Case,
     CaseTag,
-    ImportBatch,
     Meeting,
     MeetingCase,
     Member,
@@ -159,12 +157,18 @@ _REMIT_COMMON = (
     "this report."
 )
 # The case field the performance context breaks the population down by, per template.
-_CONTEXT_FIELD: dict[str, tuple[str, str]] = {
-    "oocd": ("disposal_type", "Disposal type"),
-    "stop_search": ("object_of_search", "Object of search"),
-    "use_of_force": ("outcome", "Outcome"),
-    "complaints": ("allegation_category", "Allegation category"),
-    "hate_crime": ("outcome", "Outcome"),
+# The population's breakdowns in the performance context, per template: (key, heading).
+_PEOPLE = (
+    ("ethnicity_group", "Self-defined ethnicity (broad group)"),
+    ("age_band", "Age band"),
+    ("gender", "Gender"),
+)
+_CONTEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "oocd": (("disposal_type", "Disposal type"),),
+    "stop_search": (("object_of_search", "Object of search"), *_PEOPLE),
+    "use_of_force": (("outcome", "Outcome"), *_PEOPLE),
+    "complaints": (("allegation_category", "Allegation category"),),
+    "hate_crime": (("outcome", "Outcome"),),
 }
 _FINDINGS_SUMMARY_HEAD = {
     "oocd": "Offence / disposal",
@@ -208,10 +212,8 @@ class _SampleInfo:
 @dataclass(frozen=True)
 class _Population:
     size: int
-    first: dt.datetime | None
-    last: dt.datetime | None
-    field_label: str
-    categories: tuple[tuple[str, int], ...]  # most common first; "" = not recorded
+    period: population.Period
+    breakdowns: tuple[tuple[str, population.Breakdown], ...]  # (heading, counts)
 
 
 @dataclass(frozen=True)
@@ -275,26 +277,12 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
                 .where(MeetingCase.meeting_id == meeting_id, PanelJudgement.internal.is_(True))
             )
         )
-        field, field_label = _CONTEXT_FIELD.get(tpl_key, ("", ""))
-        in_population = (
-            select(Case.id)
-            .join(ImportBatch, Case.import_batch_id == ImportBatch.id)
-            .where(ImportBatch.meeting_id == meeting_id)
+        size = population.size(s, meeting_id)
+        period = population.period(s, meeting_id)
+        breakdowns = tuple(
+            (label, population.breakdown(s, meeting_id, key))
+            for key, label in (_CONTEXT_FIELDS.get(tpl_key, ()) if size else ())
         )
-        size, first, last = s.execute(
-            select(func.count(Case.id), func.min(Case.occurred_at), func.max(Case.occurred_at))
-            .join(ImportBatch, Case.import_batch_id == ImportBatch.id)
-            .where(ImportBatch.meeting_id == meeting_id)
-        ).one()
-        categories: tuple[tuple[str, int], ...] = ()
-        if field and size:
-            value = Case.fields[field].as_string()
-            counted = s.execute(
-                select(value, func.count()).where(Case.id.in_(in_population)).group_by(value)
-            ).all()
-            categories = tuple(
-                sorted(((v or "", n) for v, n in counted), key=lambda vn: (-vn[1], vn[0]))
-            )
         tags = tuple(
             (tag_id, name, n)
             for tag_id, name, n in s.execute(
@@ -345,7 +333,7 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
         internal_items=internal_items,
         attendance=attendance,
         samples=samples,
-        population=_Population(int(size or 0), first, last, field_label, categories),
+        population=_Population(int(size or 0), period, breakdowns),
         tags=tags,
         sections={t.key: t for t in list_sections(db, meeting_id)},
         section_ids=section_ids,
@@ -619,47 +607,42 @@ class _Builder:
                 )
             return out
         out.append(Subheading("The population the cases were drawn from"))
-        period = ""
-        if pop.first and pop.last:
-            period = (
-                f"{long_date(calendar_date(pop.first))} to {long_date(calendar_date(pop.last))}"
-            )
         pairs = [("Eligible cases", f"{pop.size:,}")]
+        period = pop.period.text(long_date)
         if period:
             pairs.append(("Period", period))
         pairs.append(("Source", f"Extract provided by {d.panel.force or 'the force'}"))
         out.append(KeyValues(tuple(pairs)))
-        if pop.categories:
-            top = list(pop.categories[:_TOP_CATEGORIES])
-            rest = sum(n for _, n in pop.categories[_TOP_CATEGORIES:])
-            rows = [
-                (_cell(v or "Not recorded"), _right(f"{n:,}"), _right(pct(100 * n / pop.size)))
-                for v, n in top
-            ]
-            if rest:
-                rows.append(
-                    (_cell("Other"), _right(f"{rest:,}"), _right(pct(100 * rest / pop.size)))
-                )
-            rows.append(
-                (
-                    _cell("Total", bold=True),
-                    _right(f"{pop.size:,}", bold=True),
-                    _right("100.0%", bold=True),
-                )
-            )
-            out.append(
-                Table(
-                    "population",
-                    (
-                        Column(pop.field_label, 110),
-                        Column("Cases", 25, "right"),
-                        Column("Per cent", 25, "right"),
-                    ),
-                    tuple(rows),
-                    total=True,
-                )
-            )
+        for label, counts in pop.breakdowns:
+            if counts.categories:
+                out.append(self._breakdown_table(label, counts, pop.size))
         return out
+
+    def _breakdown_table(self, label: str, counts: population.Breakdown, size: int) -> Table:
+        cats = list(counts.categories)
+        if counts.key == "age_band":  # bands in age order, not by count
+            cats.sort(key=lambda vn: _age_order(vn[0]))
+        top = cats[:_TOP_CATEGORIES]
+        rest = sum(n for _, n in cats[_TOP_CATEGORIES:])
+        rows = [
+            (_cell(v or "Not recorded"), _right(f"{n:,}"), _right(pct(100 * n / size)))
+            for v, n in top
+        ]
+        if rest:
+            rows.append((_cell("Other"), _right(f"{rest:,}"), _right(pct(100 * rest / size))))
+        rows.append(
+            (
+                _cell("Total", bold=True),
+                _right(f"{size:,}", bold=True),
+                _right("100.0%", bold=True),
+            )
+        )
+        return Table(
+            f"population:{counts.key}",
+            (Column(label, 110), Column("Cases", 25, "right"), Column("Per cent", 25, "right")),
+            tuple(rows),
+            total=True,
+        )
 
     def selection(self) -> list[Block]:
         d = self.d
@@ -1182,6 +1165,15 @@ class _Builder:
             )
         out.append(Bullets(tuple(inline(s) for s in steps)))
         return out
+
+
+def _age_order(band: str) -> tuple[int, str]:
+    """'under 10' < '10-17' < '18-24' < '25-34' < 'over 34'; unrecorded last."""
+    digits = re.findall(r"\d+", band)
+    if not digits:
+        return (10_000, band)
+    n = int(digits[0])
+    return (n - 1 if "under" in band.lower() else n + 1 if "over" in band.lower() else n, band)
 
 
 def _recommendation_steps(recs: Sequence[RecommendationRow], force: str) -> list[str]:

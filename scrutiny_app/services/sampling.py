@@ -26,6 +26,7 @@ from scrutiny_app.domain.vocab import SampleMethod, Selection
 from scrutiny_app.domain.when import day_bounds
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import audit
+from scrutiny_app.services import population as populations
 from scrutiny_app.services.case_list import stored_ranks
 from scrutiny_app.services.panels import get_meeting
 from scrutiny_app.storage.database import Database
@@ -163,7 +164,7 @@ def _population_query(s: Session, meeting: Meeting, spec: SampleSpec):
     query = (
         select(Case.id, Case.reference)
         .join(ImportBatch, Case.import_batch_id == ImportBatch.id)
-        .where(ImportBatch.meeting_id == meeting.id)
+        .where(populations.condition(s, meeting.id))
         .order_by(ImportBatch.sha256, Case.source_row)
     )
     if spec.stratify_by:
@@ -241,13 +242,9 @@ def _fast_simple_draw(
     Works when every batch of the meeting holds rows 1..n with no gaps (nothing skipped), which
     is the usual case; returns None otherwise.
     """
-    batches = s.execute(
-        select(ImportBatch.id, ImportBatch.rows_imported, ImportBatch.rows_read)
-        .where(ImportBatch.meeting_id == meeting.id)
-        .order_by(ImportBatch.sha256)
-    ).all()
+    batches = populations.linked_batches(s, meeting.id)
     if not batches or any(b.rows_imported != b.rows_read for b in batches):
-        return None
+        return None  # rows skipped, or cases held from another file: the full path
     total = sum(b.rows_imported for b in batches)
     if size > total:
         raise UserError(f"Cannot draw {size} cases from a population of {total}.")
@@ -463,9 +460,7 @@ def _prepare(s: Session, meeting_id: int, spec: SampleSpec, seed: int) -> dict[s
     chosen = {d.case_id for d in drawn}
     extra = [d for d in extra if d.case_id not in chosen]
     carried = [d for d in carried if d.case_id not in chosen | {e.case_id for e in extra}]
-    files = sorted(
-        s.scalars(select(ImportBatch.file_name).where(ImportBatch.meeting_id == meeting.id))
-    )
+    files = sorted(b.file_name for b in populations.linked_batches(s, meeting.id))
     previous = _previous_meeting(s, meeting) if carried else None
     statement = method_statement(
         spec,

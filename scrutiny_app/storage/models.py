@@ -578,3 +578,39 @@ class PublicationDecision(Identified, Base):
     decision: Mapped[str] = mapped_column(String(20))  # redact | keep | withhold
     kinds: Mapped[str] = mapped_column(String(200), default="")  # what the detector saw
     decided_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+# --------------------------------------------------------------------------- populations
+
+
+class MeetingBatch(Base):
+    """An imported file whose cases are (part of) a meeting's population.
+
+    Every import links its batch to the meeting it was imported for; importing the same file
+    again for another meeting links the batch it already is, so no case is stored twice.
+    """
+
+    __tablename__ = "meeting_batches"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    import_batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class BatchMember(Base):
+    """A case an imported file holds that was already held from an earlier file (a cumulative
+    extract): stored once, counted in the population of every meeting the file was imported for.
+    """
+
+    __tablename__ = "batch_members"
+
+    import_batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    source_row: Mapped[int | None] = mapped_column(Integer)  # its row in this file

@@ -128,28 +128,51 @@ def cmd_new_meeting(db: Database, args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_mapping(path: Path | None) -> dict[str, str] | None:
+def _load_mapping(
+    path: Path | None,
+) -> tuple[dict[str, str] | None, dict[str, dict[str, str]] | None]:
+    """(mapping, value maps) from a mapping file: either a flat JSON object of file column ->
+    target, or ``{"columns": {...}, "values": {"file column": {"value": "value to store"}}}``."""
     if path is None:
-        return None
+        return None, None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UserError(f"Cannot read the mapping {path}: {exc}") from None
+    values: object = None
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        if set(data) - {"columns", "values"}:
+            extra = ", ".join(sorted(set(data) - {"columns", "values"}))
+            raise UserError(f'{path}: unknown key(s) {extra} (expected "columns" and "values")')
+        data, values = data["columns"], data.get("values") or {}
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise UserError(f"{path}: a mapping is a JSON object of file column -> target.")
-    return data
+    if values is not None and not (
+        isinstance(values, dict)
+        and all(
+            isinstance(m, dict) and all(isinstance(v, str) for v in m.values())
+            for m in values.values()
+        )
+    ):
+        raise UserError(
+            f'{path}: "values" is a JSON object of file column -> {{"value in the file": '
+            '"value to store"}.'
+        )
+    return data, values  # type: ignore[return-value]
 
 
 def cmd_import(db: Database, args: argparse.Namespace) -> int:
     from scrutiny_app.services import importer, panels
 
     meeting_id = panels.resolve_meeting_id(db, args.meeting)
+    mapping, value_maps = _load_mapping(args.mapping_file)
     try:
         result = importer.import_file(
             db,
             meeting_id,
             args.file,
-            mapping=_load_mapping(args.mapping_file),
+            mapping=mapping,
+            value_maps=value_maps,
             mapping_name=args.mapping,
             save_mapping_as=args.save_mapping,
             skip_invalid=args.skip_invalid,
@@ -167,9 +190,16 @@ def cmd_import(db: Database, args: argparse.Namespace) -> int:
     print(result.summary)
     for problem in result.problems:
         print(f"  skipped: {problem}")
+    for column, raw, clean, rows in result.tidied[:_TIDIED_SHOWN]:
+        print(f"  tidied: {column}: {raw!r} -> {clean or '(blank)'!r} ({rows} row(s))")
+    if len(result.tidied) > _TIDIED_SHOWN:
+        print(f"  tidied: ... and {len(result.tidied) - _TIDIED_SHOWN} more value(s)")
     for warning in result.warnings:
         print(f"  warning: {warning}")
     return 0
+
+
+_TIDIED_SHOWN = 40
 
 
 def _where(items: list[str]) -> dict[str, list[str]]:
@@ -524,7 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="JSON",
         help='a mapping: {"file column": "column:reference" | "column:occurred_at" | '
-        '"field:<template field>" | "extra:<name>" | "ignore", ...}',
+        '"field:<template field>" | "extra:<name>" | "ignore", ...}; or {"columns": {that}, '
+        '"values": {"file column": {"value in the file": "value to store"}}} to tidy values '
+        "beyond the standard tidying (a value mapped to itself is kept as it is)",
     )
     p.add_argument("--save-mapping", metavar="NAME", help="save the mapping used under NAME")
     p.add_argument(

@@ -42,7 +42,7 @@ def force_csv(path: Path, n: int) -> Path:
         ref = "AS/26/00007" if i == 40 else f"AS/26/{i:05d}"
         date = "31/02/2026" if i == 77 else f"{1 + i % 28:02d}/08/2026 14:30"
         gravity = "high" if i % 50 == 3 else str(i % 4 + 1)
-        disposal = ["Community resolution", "Conditional caution", "Comunity resolution"][i % 3]
+        disposal = ["Community resolution", "CC", "Comunity resolution"][i % 3]
         admitted = ["yes", "no", "maybe", ""][i % 4]
         lines.append(
             f'{ref},Name {i},Theft,{disposal},{date},{gravity},{admitted},Bristol,"note, {i}"'
@@ -88,7 +88,9 @@ def test_the_worker_imports_exactly_what_the_single_process_does(tmp_path: Path,
     assert piped.rows_read == single.rows_read
     assert [str(p) for p in piped.problems] == [str(p) for p in single.problems]
     assert piped.warnings == single.warnings
+    assert piped.tidied == single.tidied
     if kind == "force":
+        assert piped.tidied == [("Disposal", "CC", "Conditional caution", 133)]
         assert [p.row for p in piped.problems] == [42, 79]  # the duplicate and 31 February
         assert any("'Comunity resolution' in 133 rows" in w for w in piped.warnings)
 

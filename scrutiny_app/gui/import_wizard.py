@@ -2,7 +2,9 @@
 
 Nothing is written before the last step; the check is a dry run of the real import, and the
 import itself runs in the background behind a progress dialog whose Cancel leaves the database
-unchanged.
+unchanged. The check also lists each column's values and how the value maps read them
+(:mod:`scrutiny_app.importing.values`); what the user changes there is passed to the import
+and saved with the mapping.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -38,6 +42,7 @@ from scrutiny_app.storage.database import Database
 
 FILE_FILTER = "Case extracts (*.csv *.xlsx *.txt *.tsv);;CSV (*.csv);;Excel (*.xlsx);;All files (*)"
 MAX_LISTED = 500
+MAX_VALUES_SHOWN = 60  # a column with more distinct values is free text: listed only if tidied
 
 
 class ImportWizard(QWizard):
@@ -52,6 +57,8 @@ class ImportWizard(QWizard):
         self.plan: importer.ImportPlan | None = None
         self.check: importer.ImportResult | None = None
         self.result: importer.ImportResult | None = None
+        # The user's own value maps (file column -> {value in the file: value to store}).
+        self.value_maps: dict[str, dict[str, str]] = {}
         self.setWindowTitle("Import cases")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
@@ -80,10 +87,11 @@ class ImportWizard(QWizard):
             self.mapping() if self.plan and not self.plan.file_format.startswith("data.") else None
         )
         path, meeting, db = self.path, self.meeting_id, self.db
+        value_maps = {c: dict(m) for c, m in self.value_maps.items() if m} or None
 
         def work(progress: Any, cancel: Any) -> importer.ImportResult:
             return importer.import_file(
-                db, meeting, path, mapping=mapping, save_mapping_as=save_as,
+                db, meeting, path, mapping=mapping, value_maps=value_maps, save_mapping_as=save_as,
                 skip_invalid=skip, progress=progress, cancel=cancel,
             )  # fmt: skip
 
@@ -271,25 +279,45 @@ class CheckPage(QWizardPage):
         self.cancel_radio = QRadioButton("Import nothing: I will fix the file first")
         self.cancel_radio.setObjectName("importNothingRadio")
         self.cancel_radio.toggled.connect(self.completeChanged)
+        self.values = ValuesTable(wizard)
+        self.values_note = QLabel()
+        self.values_note.setObjectName("valuesNote")
+        self.values_note.setWordWrap(True)
+        values_tab = QWidget()
+        values_layout = QVBoxLayout(values_tab)
+        values_layout.addWidget(self.values_note)
+        values_layout.addWidget(self.values, 1)
+        again = QPushButton("Check again with these values")
+        again.setObjectName("checkAgainButton")
+        again.clicked.connect(self.initializePage)
+        values_layout.addWidget(again, 0, Qt.AlignmentFlag.AlignRight)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("checkTabs")
+        self.tabs.addTab(self.list, "Problems and warnings")
+        self.tabs.addTab(values_tab, "Values")
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.skip_radio)
         layout.addWidget(self.cancel_radio)
         self._checked = False
 
     def initializePage(self) -> None:
         self._checked = False
+        self.w.check = None
+        self.completeChanged.emit()
         self.list.clear()
         self.note.setText("Checking…")
         fixed = self.w.plan is not None and self.w.plan.file_format.startswith("data.")
         mapping = None if fixed else self.w.mapping()
         db, meeting, path = self.w.db, self.w.meeting_id, self.w.path
+        value_maps = {c: dict(m) for c, m in self.w.value_maps.items() if m} or None
 
         def work(progress: Any, cancel: Any) -> importer.ImportResult:
             return importer.check_file(
-                db, meeting, path, mapping=mapping, progress=progress, cancel=cancel
-            )
+                db, meeting, path, mapping=mapping, value_maps=value_maps, progress=progress,
+                cancel=cancel,
+            )  # fmt: skip
 
         run_in_background(
             work, self._show, self._failed, parent=self, title="Check", label="Checking every row…",
@@ -322,6 +350,25 @@ class CheckPage(QWizardPage):
             self.list.addItem(f"Problem: {p}")
         for warning in result.warnings[:MAX_LISTED]:
             self.list.addItem(f"Warning: {warning}")
+        shown = self.values.show_result(result)
+        tidied = sum(n for *_x, n in result.tidied)
+        self.tabs.setTabText(1, f"Values ({tidied:,} tidied)" if tidied else "Values")
+        if not shown:
+            self.values_note.setText(
+                "Nothing to tidy: the file's values are the standard ones already."
+                if result.duplicate_of is None
+                else "This file was imported before: its values were read then."
+            )
+        else:
+            self.values_note.setText(
+                "How each value will be stored. Codes, abbreviations and ages are read into "
+                "the panel's categories and blank-like entries (N/A, unknown, -) as not "
+                "recorded. Type in <b>Stored as</b> to change one: type the value itself to "
+                "keep it as it is, or clear it to store nothing. Your changes are used when you "
+                "import and saved with the mapping."
+            )
+        if tidied and not result.problems:
+            self.tabs.setCurrentIndex(1)
         has_problems = bool(result.problems)
         self.skip_radio.setVisible(has_problems)
         self.cancel_radio.setVisible(has_problems)
@@ -339,3 +386,66 @@ class CheckPage(QWizardPage):
         if check.problems:
             return self.skip_radio.isChecked() and usable
         return usable
+
+
+class ValuesTable(QTableWidget):
+    """Each mapped column's values, how the import will store them, editable in place."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(0, 4)
+        self.w = wizard
+        self.setObjectName("valueTable")
+        self.setHorizontalHeaderLabels(
+            ["Column in the file", "Value in the file", "Rows", "Stored as"]
+        )
+        header = self.horizontalHeader()
+        for col in (0, 1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().hide()
+        self.itemChanged.connect(self._edited)
+        self._filling = False
+
+    def show_result(self, result: importer.ImportResult) -> int:
+        """Fill from a check's result; returns the number of rows shown."""
+        rows: list[tuple[str, str, int, str]] = []
+        for column, seen in result.distinct.items():
+            vmap = result.value_maps.get(column, {})
+            if len(seen) > MAX_VALUES_SHOWN and not vmap:
+                continue  # free text: nothing to tidy
+            for raw, n in seen.items():
+                if len(seen) > MAX_VALUES_SHOWN and raw not in vmap:
+                    continue
+                rows.append((column, raw, n, vmap.get(raw, raw)))
+        self._filling = True
+        self.setRowCount(len(rows))
+        for i, (column, raw, n, stored) in enumerate(rows):
+            for j, text in enumerate((column, raw, f"{n:,}")):
+                item = QTableWidgetItem(text)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if j == 2:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.setItem(i, j, item)
+            item = QTableWidgetItem(stored)
+            item.setData(Qt.ItemDataRole.UserRole, (column, raw))
+            if stored != raw:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            item.setToolTip("Blank: stored as not recorded" if not stored else "")
+            self.setItem(i, 3, item)
+        self._filling = False
+        return len(rows)
+
+    def _edited(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() != 3:
+            return
+        column, raw = item.data(Qt.ItemDataRole.UserRole)
+        self.w.value_maps.setdefault(column, {})[raw] = item.text().strip()
+        font = item.font()
+        font.setBold(item.text().strip() != raw)
+        self._filling = True
+        item.setFont(font)
+        self._filling = False

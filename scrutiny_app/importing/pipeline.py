@@ -18,6 +18,7 @@ import os
 import pickle
 import queue
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -87,8 +88,11 @@ class Worker:
             if kind == "chunk":
                 yield payload
             elif kind == "done":
-                warnings, first_rows, ctx.ranks = payload
+                warnings, first_rows, ctx.ranks, tidied, distinct = payload
                 ctx.warnings.update(warnings)
+                ctx.tidied.update(tidied)
+                for column, counts in distinct.items():
+                    ctx.distinct.setdefault(column, Counter()).update(counts)
                 for key, row in first_rows.items():
                     ctx.first_warning_row.setdefault(key, row)
                 return
@@ -175,7 +179,18 @@ def _work(jobs: Connection, results: Connection) -> None:
             tables = reader.iter_tables(info.path, info.columns, chunk_rows)[1]
         for chunk in _checked(tables, ctx):
             send(("chunk", chunk))
-        send(("done", (ctx.warnings, ctx.first_warning_row, ctx.finish_ranks())))
+        send(
+            (
+                "done",
+                (
+                    ctx.warnings,
+                    ctx.first_warning_row,
+                    ctx.finish_ranks(),
+                    ctx.tidied,
+                    ctx.distinct,
+                ),
+            )
+        )
     except BaseException as exc:
         send(("error", _portable(exc)))
     finally:

@@ -25,6 +25,7 @@ import pandas as pd
 from scrutiny_app.domain.ethnicity import broad_group
 from scrutiny_app.errors import InputProblem
 from scrutiny_app.importing import police_uk
+from scrutiny_app.importing import values as value_rules
 from scrutiny_app.importing.dates import LOCAL_TZ, parse_distinct
 from scrutiny_app.importing.mapping import IGNORE, Target
 from scrutiny_app.importing.sort_keys import Ranks, SortKeyBuilder
@@ -88,6 +89,13 @@ class RowContext:
     seen_references: dict[str, int] = field(default_factory=dict)  # reference -> first row
     sort_keys: SortKeyBuilder | None = None  # collects the sort ranks of what is imported
     ranks: dict[str, Ranks] | None = None  # set by finish_ranks when the file has been read
+    # Value maps (see scrutiny_app.importing.values): the user's, per file column, laid over
+    # the standard tidying; what they changed is counted per (column, raw, stored).
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    tidy: bool = True  # apply the standard tidying as well as the user's maps
+    tidied: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    schemes: dict[str, str] = field(default_factory=dict)  # ethnicity coding, per column
+    distinct: dict[str, Counter[str]] = field(default_factory=dict)  # for the wizard
 
     def finish_ranks(self) -> dict[str, Ranks] | None:
         """The sort ranks of everything checked (see :mod:`scrutiny_app.importing.sort_keys`)."""
@@ -299,6 +307,58 @@ def _bool_word(text: str) -> str | None:
 # --------------------------------------------------------------------------- building
 
 
+_NOT_TIDIED = frozenset({"column:reference", "column:occurred_at"})
+MAX_DISTINCT = 200  # distinct values per column kept for the wizard's value maps
+
+
+def _tidied(ctx: RowContext, column: str, text: str, target: Target, values: Coded) -> Coded:
+    """The column's values through its value map, once per distinct value; counts what was
+    changed, and (for the wizard) the distinct values seen."""
+    if ctx.police_uk or text in _NOT_TIDIED or target.kind == "extra":
+        return values  # data.police.uk values are the standard ones already
+    raw = [_as_text(u) for u in values.uniques]
+    seen = ctx.distinct.setdefault(column, Counter())
+    counts = np.bincount(values.codes, minlength=len(raw)).tolist()
+    for value, n in zip(raw, counts, strict=True):
+        if value in seen:
+            seen[value] += n
+        elif value.strip() and len(seen) < MAX_DISTINCT:
+            seen[value] = n
+    vocabulary: tuple[str, ...] = ()
+    if target.kind == "field" and target.name in ctx.fields:
+        vocabulary = tuple(ctx.fields[target.name].choices or ())
+    given = ctx.value_maps.get(column)
+    if not ctx.tidy and not given:
+        return values
+    scheme = ctx.schemes.get(column)
+    if target.name == "self_defined_ethnicity" and scheme is None:
+        found = value_rules.ethnicity_scheme(raw)
+        if any(value_rules.code_of(v) for v in raw):
+            ctx.schemes[column] = scheme = found
+    vmap = (
+        value_rules.combined(text, raw, vocabulary, given, scheme=scheme)
+        if ctx.tidy
+        else {k: v for k, v in (given or {}).items() if k != v}
+    )
+    if not vmap:
+        return values
+    for i, value in enumerate(raw):
+        if value in vmap and counts[i]:
+            ctx.tidied[(column, value, vmap[value])] += counts[i]
+    return Coded(
+        values.codes, _objects([vmap.get(v, u) for v, u in zip(raw, values.uniques, strict=True)])
+    )
+
+
+def _as_text(value: Any) -> str:
+    """A cell as the text a value map is keyed by (17.0 from a spreadsheet is "17")."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
     """Check and convert one chunk (indexed by file row)."""
     labels = frame.index.to_numpy()
@@ -326,7 +386,7 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
         target = Target.parse(text)
         if target.kind == IGNORE or column not in frame:
             continue
-        values = cells(column)
+        values = _tidied(ctx, column, text, target, cells(column))
         if target.kind == "column":
             if target.name == "occurred_at":
                 stamps, not_date = parse_distinct(values.uniques)

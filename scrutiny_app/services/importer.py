@@ -29,6 +29,7 @@ from scrutiny_app.domain.ethnicity import broad_group
 from scrutiny_app.errors import InputProblem, UserError
 from scrutiny_app.importing import mapping as mapping_mod
 from scrutiny_app.importing import pipeline, police_uk, reader
+from scrutiny_app.importing import values as value_rules
 from scrutiny_app.importing.rows import CASE_COLUMNS, FieldSpec, RowContext, uuid7_factory
 from scrutiny_app.importing.sort_keys import Ranks, SortKeyBuilder
 from scrutiny_app.services import audit
@@ -97,6 +98,12 @@ class ImportResult:
     duplicate_of: int | None = None  # the batch that already holds this file
     problems: list[InputProblem] = field(default_factory=list)  # rows skipped
     linked: int = 0  # with duplicate_of: its cases, now this meeting's population too
+    # What the value maps changed: (file column, value in the file, value stored, rows)
+    tidied: list[tuple[str, str, str, int]] = field(default_factory=list)
+    # The distinct values seen per mapped column (at most 200 each) with their rows, and the
+    # value map the import used for each: for the wizard's value maps page
+    distinct: dict[str, dict[str, int]] = field(default_factory=dict)
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     already_held: int = 0  # rows whose case the panel already holds (same reference)
 
@@ -124,6 +131,9 @@ class ImportResult:
                 f"{self.already_held} row(s) were cases already held: they are this meeting's "
                 "population too, not stored twice."
             )
+        if self.tidied:
+            rows = sum(n for *_x, n in self.tidied)
+            parts.append(f"{rows} value(s) tidied by the value maps.")
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s).")
         return " ".join(parts)
@@ -208,6 +218,17 @@ def _known_columns(s: Session, panel_id: int) -> list[str]:
     return known
 
 
+def _saved_value_maps(s: Session, panel_id: int, source: str) -> dict[str, dict[str, str]]:
+    """The value maps saved with the mapping ``source`` names ("saved mapping 'X'")."""
+    if not source.startswith("saved mapping "):
+        return {}
+    name = source.removeprefix("saved mapping ").strip("'\"")
+    saved = s.scalar(
+        select(ColumnMapping).where(ColumnMapping.panel_id == panel_id, ColumnMapping.name == name)
+    )
+    return {k: dict(v) for k, v in (saved.value_maps or {}).items()} if saved else {}
+
+
 def _choose_mapping(
     s: Session,
     panel: _PanelView,
@@ -215,7 +236,8 @@ def _choose_mapping(
     mapping: dict[str, str] | None,
     mapping_name: str | None,
 ) -> tuple[str, dict[str, str], str]:
-    """(file format, mapping, where the mapping came from)."""
+    """(file format, mapping, where the mapping came from). The saved mapping's value maps:
+    :func:`_saved_value_maps`."""
     if police_uk.matches(columns) and mapping is None and mapping_name is None:
         by_lower = {c.lower(): c for c in columns}
         fixed = {by_lower[c.lower()]: t for c, t in police_uk.MAPPING.items()}
@@ -459,6 +481,7 @@ def import_file(
     *,
     mapping: dict[str, str] | None = None,
     mapping_name: str | None = None,
+    value_maps: dict[str, dict[str, str]] | None = None,
     save_mapping_as: str | None = None,
     skip_invalid: bool = False,
     actor: str = "",
@@ -471,7 +494,10 @@ def import_file(
     """Import ``path`` into the meeting's population (see the module docstring).
 
     ``dry_run`` reads and checks everything and writes nothing: the result then says what an
-    import would do (rows that would be imported, problems, warnings). ``worker`` reads in a
+    import would do (rows that would be imported, problems, warnings, the distinct values of
+    each column and how the value maps would tidy them). ``value_maps`` (file column ->
+    {value: value to store}) are laid over the saved mapping's and the standard tidying
+    (:mod:`scrutiny_app.importing.values`). ``worker`` reads in a
     second process (None: for big CSV files; see :mod:`scrutiny_app.importing.pipeline`).
     """
     path = Path(path)
@@ -482,7 +508,7 @@ def import_file(
     try:
         return _import(
             db, meeting_id, path, mapping=mapping, mapping_name=mapping_name,
-            save_mapping_as=save_mapping_as, skip_invalid=skip_invalid, actor=actor,
+            value_maps=value_maps, save_mapping_as=save_mapping_as, skip_invalid=skip_invalid, actor=actor,
             progress=progress, cancel=cancel, chunk_rows=chunk_rows, dry_run=dry_run,
             reading=reading,
         )  # fmt: skip
@@ -506,6 +532,7 @@ def _import(
     *,
     mapping: dict[str, str] | None,
     mapping_name: str | None,
+    value_maps: dict[str, dict[str, str]] | None,
     save_mapping_as: str | None,
     skip_invalid: bool,
     actor: str,
@@ -520,7 +547,10 @@ def _import(
         known = _known_columns(s, panel.id)
         info, chunks = reader.iter_tables(path, known, chunk_rows=chunk_rows)
         fmt, chosen, source = _choose_mapping(s, panel, info.columns, mapping, mapping_name)
+        given_values = _saved_value_maps(s, panel.id, source)
         dup = _batch_with_file(s, panel.id, info.sha256)
+    for column, vmap in (value_maps or {}).items():
+        given_values.setdefault(column, {}).update(vmap)
     if dup is not None:
         return _link_again(db, meeting.id, dup.id, path.name, info.sha256, actor, dry_run)
     problems = _mapping_problems(fmt, chosen, info.columns, panel)
@@ -539,6 +569,7 @@ def _import(
         police_uk=fmt == police_uk.FORMAT,
         file_tag=info.sha256[:6].upper(),
         sort_keys=None if dry_run else SortKeyBuilder(),
+        value_maps={c: m for c, m in given_values.items() if c in chosen},
     )
     new_uuids = uuid7_factory()
     rows_read = imported = held = 0
@@ -606,17 +637,24 @@ def _import(
                 file=path.name,
             )
         all_problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        tidied = sorted((c, raw, clean, n) for (c, raw, clean), n in ctx.tidied.items())
         if dry_run:
             s.rollback()
             return ImportResult(
                 None, path.name, info.sha256, rows_read, imported, problems=all_problems,
-                warnings=ctx.warning_lines(), already_held=held,
+                warnings=ctx.warning_lines(), already_held=held, tidied=tidied,
+                distinct={c: dict(n.most_common()) for c, n in ctx.distinct.items()},
+                value_maps=_maps_used(ctx, chosen, panel),
             )  # fmt: skip
         if all_problems and not skip_invalid:
             raise ImportRejected(path.name, all_problems, rows_read)
         batch.rows_read = rows_read
         batch.rows_imported = imported
         batch.rows_rejected = len({p.row for p in all_problems})
+        used: dict[str, dict[str, list[Any]]] = {}
+        for column, raw, clean, n in tidied:
+            used.setdefault(column, {})[raw] = [clean, n]
+        batch.value_maps = used
         if ctx.ranks and imported and not held:
             _save_ranks(s, batch_id, imported, ctx.ranks)
         if save_mapping_as and fmt != police_uk.FORMAT:
@@ -629,6 +667,7 @@ def _import(
                 existing_map = ColumnMapping(panel_id=panel.id, name=save_mapping_as)
                 s.add(existing_map)
             existing_map.mapping = chosen
+            existing_map.value_maps = {c: m for c, m in given_values.items() if m}
             existing_map.header_signature = mapping_mod.header_signature(info.columns)
         audit.record(
             s, actor, "import", batch, file=path.name, sha256=info.sha256, rows=imported,
@@ -644,7 +683,27 @@ def _import(
             problems=all_problems,
             warnings=ctx.warning_lines(),
             already_held=held,
+            tidied=tidied,
         )
+
+
+def _maps_used(
+    ctx: RowContext, chosen: dict[str, str], panel: _PanelView
+) -> dict[str, dict[str, str]]:
+    """The value map each column would use over all its distinct values (for the wizard)."""
+    out: dict[str, dict[str, str]] = {}
+    for column, seen in ctx.distinct.items():
+        target = chosen.get(column, "")
+        vocabulary: tuple[str, ...] = ()
+        if target.startswith("field:") and target[6:] in panel.fields:
+            vocabulary = tuple(panel.fields[target[6:]].choices or ())
+        vmap = value_rules.combined(
+            target, list(seen), vocabulary, ctx.value_maps.get(column),
+            scheme=ctx.schemes.get(column),
+        )  # fmt: skip
+        if vmap:
+            out[column] = vmap
+    return out
 
 
 def _save_ranks(s: Session, batch_id: int, rows: int, ranks: dict[str, Ranks]) -> None:

@@ -49,6 +49,27 @@ def linked_batches(s: Session, meeting_id: int) -> list[ImportBatch]:
     )
 
 
+@dataclass(frozen=True)
+class Tidied:
+    """A value the value maps changed as a file was imported (see importing.values)."""
+
+    file: str
+    column: str
+    raw: str
+    stored: str
+    rows: int
+
+
+def tidied(s: Session, meeting_id: int) -> list[Tidied]:
+    """What the value maps changed in the meeting's files, file by file."""
+    out: list[Tidied] = []
+    for batch in linked_batches(s, meeting_id):
+        for column, changes in sorted((batch.value_maps or {}).items()):
+            for raw, (stored, rows) in sorted(changes.items()):
+                out.append(Tidied(batch.file_name, column, raw, stored, int(rows)))
+    return out
+
+
 def has_members(s: Session, meeting_id: int) -> bool:
     """Whether a file of the meeting holds cases already held from another file."""
     return bool(

@@ -214,6 +214,7 @@ class _Population:
     size: int
     period: population.Period
     breakdowns: tuple[tuple[str, population.Breakdown], ...]  # (heading, counts)
+    tidied: tuple[population.Tidied, ...] = ()  # what the value maps changed
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,7 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
         )
         size = population.size(s, meeting_id)
         period = population.period(s, meeting_id)
+        tidied = tuple(population.tidied(s, meeting_id))
         breakdowns = tuple(
             (label, population.breakdown(s, meeting_id, key))
             for key, label in (_CONTEXT_FIELDS.get(tpl_key, ()) if size else ())
@@ -333,7 +335,7 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
         internal_items=internal_items,
         attendance=attendance,
         samples=samples,
-        population=_Population(int(size or 0), period, breakdowns),
+        population=_Population(int(size or 0), period, breakdowns, tidied),
         tags=tags,
         sections={t.key: t for t in list_sections(db, meeting_id)},
         section_ids=section_ids,
@@ -616,6 +618,62 @@ class _Builder:
         for label, counts in pop.breakdowns:
             if counts.categories:
                 out.append(self._breakdown_table(label, counts, pop.size))
+        if pop.tidied:
+            out.extend(self._value_maps(pop.tidied))
+        return out
+
+    def _value_maps(self, tidied: Sequence[population.Tidied]) -> list[Block]:
+        """Which value maps were used: how the force's values were read into the standard
+        categories the tables above count."""
+        rows = sum(t.rows for t in tidied)
+        files = sorted({t.file for t in tidied})
+        merged: dict[tuple[str, str, str], int] = {}
+        for t in tidied:  # the same change in several files: one row
+            key = (t.column, t.raw, t.stored)
+            merged[key] = merged.get(key, 0) + t.rows
+        tidied = [population.Tidied("", c, r, v, n) for (c, r, v), n in merged.items()]
+        out: list[Block] = [
+            Subheading("How the force's values were read"),
+            _p(
+                f"{rows:,} value(s) in {'the extract' if len(files) == 1 else 'the extracts'} "
+                "were read into the standard categories before they were counted: codes and "
+                "abbreviations as the category they stand for, ages as the age band, and "
+                "blank-like entries (N/A, unknown, -) as not recorded."
+            ),
+        ]
+        shown = list(tidied)[:_VALUE_MAP_ROWS]
+        table_rows = [
+            (
+                _cell(t.column),
+                _cell(t.raw),
+                _cell(t.stored or "Not recorded", muted=not t.stored),
+                _right(f"{t.rows:,}"),
+            )
+            for t in shown
+        ]
+        if len(tidied) > len(shown):
+            rest = list(tidied)[len(shown) :]
+            table_rows.append(
+                (
+                    _cell(f"{len(rest)} more value(s)", muted=True),
+                    _cell(""),
+                    _cell(""),
+                    _right(f"{sum(t.rows for t in rest):,}"),
+                )
+            )
+        out.append(
+            Table(
+                "value_maps",
+                (
+                    Column("Column in the extract", 40),
+                    Column("Value in the extract", 40),
+                    Column("Read as", 60),
+                    Column("Cases", 20, "right"),
+                ),
+                tuple(table_rows),
+                compact=True,
+            )
+        )
         return out
 
     def _breakdown_table(self, label: str, counts: population.Breakdown, size: int) -> Table:
@@ -1165,6 +1223,9 @@ class _Builder:
             )
         out.append(Bullets(tuple(inline(s) for s in steps)))
         return out
+
+
+_VALUE_MAP_ROWS = 40  # value map rows shown in the report; the rest are counted
 
 
 def _age_order(band: str) -> tuple[int, str]:

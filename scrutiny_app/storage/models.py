@@ -281,6 +281,8 @@ class ImportBatch(Identified, Base):
     rows_imported: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the value maps changed: {file column: {value in the file: [value stored, rows]}}
+    value_maps: Mapped[dict[str, Any]] = mapped_column(default=dict)
     imported_by: Mapped[str] = mapped_column(String(200), default="")
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -455,6 +457,8 @@ class ColumnMapping(Identified, Base):
     name: Mapped[str] = mapped_column(String(100))
     # file column -> "column:<case column>" | "field:<template field>" | "extra:<name>" | "ignore"
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The user's value maps: {file column: {value in the file: value to store}}
+    value_maps: Mapped[dict[str, Any]] = mapped_column(default=dict)
     header_signature: Mapped[str] = mapped_column(String(64), default="", index=True)
 
 

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QListWidget, QRadioButton, QWizard
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QWizard,
+)
 from sqlalchemy import func, select
 
 from scrutiny_app.gui.import_wizard import ImportWizard
@@ -100,4 +110,68 @@ def test_force_extract_is_mapped_checked_and_imported_with_names_dropped(
         assert s.scalar(select(ColumnMapping.name)) == "Monthly"
     assert {c.fields["offence"] for c in stored} == {"Harassment"}
     assert all("subject_name" not in c.fields and c.reference.startswith("OOCD-") for c in stored)
+    dispose(wizard, qtbot)
+
+
+def test_the_check_shows_how_values_are_read_and_the_user_can_change_one(
+    qtbot, app: QApplication, db: Database, tmp_path: Path
+):
+    pid = panels.create_panel(db, "oocd", "OOCD", code="OOCD")
+    mid = panels.create_meeting(db, pid, dt.date(2026, 10, 14), "Harassment")
+    path = tmp_path / "extract.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Crime Ref", "Disposal", "Offence Date"])
+    for i, disposal in enumerate(["CR", "N/A", "Caution", "CR", "Conditional caution"]):
+        ws.append([f"AS/{i}", disposal, f"0{i + 1}/08/2026"])
+    wb.save(path)
+
+    wizard = ImportWizard(db, mid, path=str(path))
+    wizard.show()
+    click(wizard, QWizard.WizardButton.NextButton, qtbot)
+    disposal = wizard.findChild(QComboBox, "target:Disposal")
+    disposal.setCurrentIndex(disposal.findData("field:disposal_type"))
+    wizard.mapping_page.save_check.setChecked(True)
+    wizard.mapping_page.save_edit.setText("Monthly")
+    click(wizard, QWizard.WizardButton.NextButton, qtbot)
+    qtbot.waitUntil(lambda: wizard.check is not None)
+    tabs = wizard.check_page.tabs
+    assert tabs.tabText(1) == "Values (3 tidied)" and tabs.currentIndex() == 1
+    table = wizard.check_page.values
+    shown = {
+        table.item(r, 1).text(): (table.item(r, 2).text(), table.item(r, 3).text())
+        for r in range(table.rowCount())
+        if table.item(r, 0).text() == "Disposal"
+    }
+    assert shown == {
+        "CR": ("2", "Community resolution"),
+        "N/A": ("1", ""),
+        "Caution": ("1", "Caution"),
+        "Conditional caution": ("1", "Conditional caution"),
+    }
+    # The officer knows this force's "Caution" is a simple caution: typed in place.
+    row = next(r for r in range(table.rowCount()) if table.item(r, 1).text() == "Caution")
+    table.setCurrentCell(row, 3)
+    table.editItem(table.item(row, 3))
+    editor = table.viewport().findChild(QLineEdit)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Simple caution")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.item(row, 3).text() == "Simple caution")  # committed (queued)
+    assert wizard.value_maps == {"Disposal": {"Caution": "Simple caution"}}
+    assert any("Caution" in w for w in wizard.check.warnings)  # not a disposal type...
+    wizard.findChild(QPushButton, "checkAgainButton").click()
+    qtbot.waitUntil(lambda: wizard.check is not None)
+    assert not wizard.check.warnings  # ... until it is read as one
+    assert tabs.tabText(1) == "Values (4 tidied)"
+    click(wizard, QWizard.WizardButton.FinishButton, qtbot)
+    assert wizard.result is not None and wizard.result.rows_imported == 5
+    with db.session() as s:
+        disposals = sorted(c.fields.get("disposal_type") or "" for c in s.scalars(select(Case)))
+        saved = s.scalars(select(ColumnMapping)).one()
+    assert disposals == [
+        "", "Community resolution", "Community resolution", "Conditional caution",
+        "Simple caution",
+    ]  # fmt: skip
+    assert saved.value_maps == {"Disposal": {"Caution": "Simple caution"}}
     dispose(wizard, qtbot)

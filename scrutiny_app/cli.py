@@ -518,7 +518,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--db", metavar="FILE", default=argparse.SUPPRESS, help="database file or URL"
         )
-        p.add_argument("--actor", default="cli", help=argparse.SUPPRESS)
         p.set_defaults(func=func)
         return p
 
@@ -732,6 +731,16 @@ def no_display() -> str | None:
     )
 
 
+def os_user() -> str:
+    """The operating system's name for the person running the command ("" if it has none)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (some containers)
+        return ""
+
+
 def _silence_stdout() -> None:
     """Point stdout at devnull, so the interpreter's final flush to the closed pipe is quiet."""
     import os
@@ -746,6 +755,7 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.actor = os_user()  # who acts, for the audit trail: the person logged in to the OS
     if args.command in (None, "gui"):
         reason = no_display()
         if reason:
@@ -755,7 +765,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(args.db)
     try:
-        db = Database.open(args.db, create=args.command in CREATES_DATABASE)
+        creates = args.command in CREATES_DATABASE
+        db = Database.open(args.db, create=creates, replace_empty=creates)
     except StorageError as exc:
         print(f"scrutiny-app: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -8,7 +8,9 @@ chunks; the worker only adds a pipe. Small files are done in process: starting a
 about a second.
 
 The worker is a ``spawn`` process (the same on Linux, Windows and macOS, and safe to start
-from the GUI's worker thread); it imports pandas and this package, never Qt or SQLAlchemy.
+from the GUI's worker thread); it imports pandas and this package, never Qt or SQLAlchemy. It
+ends itself when this process dies (:func:`_exit_with_parent`), and with it the resource
+tracker that ``spawn`` starts, which waits for both to close its pipe.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import pickle
 import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +35,10 @@ from scrutiny_app.importing.rows import BuiltRows, RowContext, build_rows
 
 # A CSV at least this big is read in a worker process (about 50,000 data.police.uk rows).
 WORKER_MIN_BYTES = 10 << 20
+# How often the worker looks whether its parent is still there.
+PARENT_CHECK_SECONDS = 0.2
+# The worker's exit code when it ends itself because its parent is gone.
+ORPHANED_EXIT_CODE = 3
 
 
 @dataclass
@@ -156,6 +163,7 @@ def _work(jobs: Connection, results: Connection) -> None:
     """The worker process: wait for the job; read, check, send; then the warnings and ranks,
     or the error. A thread writes to the pipe, so the next chunk is read while this one is
     still on its way (the pipe holds only 64 KB; a chunk is megabytes)."""
+    _exit_with_parent()
     try:
         info, survey, ctx, chunk_rows = jobs.recv()
     except EOFError:
@@ -163,8 +171,11 @@ def _work(jobs: Connection, results: Connection) -> None:
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
 
     def feed() -> None:
-        while (data := outbox.get()) is not None:
-            results.send_bytes(data)
+        try:
+            while (data := outbox.get()) is not None:
+                results.send_bytes(data)
+        except OSError:  # nobody reads the results any more (the parent died): stop it all
+            os._exit(ORPHANED_EXIT_CODE)
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
@@ -196,6 +207,32 @@ def _work(jobs: Connection, results: Connection) -> None:
     finally:
         outbox.put(None)
         feeder.join()
+
+
+def _exit_with_parent() -> None:
+    """In the worker: end this process as soon as its parent is gone (killed, crashed),
+    whatever it is doing then (blocked sending into the pipe, waiting for its feeder thread,
+    busy in pandas), instead of living on, holding its memory, with nobody to read its work.
+
+    A daemon thread checks every :data:`PARENT_CHECK_SECONDS`: on POSIX whether this process
+    was re-parented (to init or a subreaper), on Windows the handle on the parent process.
+    (Not ``PR_SET_PDEATHSIG``: it fires when the *thread* that started the worker ends, and
+    the GUI imports on pool threads.)"""
+    parent = mp.parent_process()
+    if parent is None:  # not a worker process
+        return
+
+    def gone() -> bool:
+        if os.name == "nt":
+            return not parent.is_alive()
+        return os.getppid() != parent.pid
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(ORPHANED_EXIT_CODE)
+
+    threading.Thread(target=watch, name="scrutiny-import-watchdog", daemon=True).start()
 
 
 def _portable(exc: BaseException) -> BaseException:

@@ -27,6 +27,7 @@ from scrutiny_app.errors import InputProblem
 from scrutiny_app.importing import police_uk
 from scrutiny_app.importing import values as value_rules
 from scrutiny_app.importing.dates import LOCAL_TZ, parse_distinct
+from scrutiny_app.importing.limits import quoted
 from scrutiny_app.importing.mapping import IGNORE, Target
 from scrutiny_app.importing.sort_keys import Ranks, SortKeyBuilder
 
@@ -125,7 +126,8 @@ class RowContext:
             first = self.first_warning_row[(column, kind, value)]
             rows = "row" if n == 1 else "rows"
             lines.append(
-                f"column {column!r}: {kind} {value!r} in {n} {rows} (first at row {first}); "
+                f"column {quoted(column)}: {kind} {quoted(value)} in {n} {rows} "
+                f"(first at row {first}); "
                 "kept as it is"
             )
         return lines
@@ -307,6 +309,20 @@ def _bool_word(text: str) -> str | None:
 # --------------------------------------------------------------------------- building
 
 
+MAX_AGE = 120  # years; an age above it (or below 0) is a mistake in the file, not a person
+# A number of years as the value maps read one ("17", "17 yrs", "aged 17"), with a sign.
+_AGE_YEARS = re.compile(
+    r"(?:aged?\s*)?([+\-\u2212]?\d+(?:\.\d+)?)\s*(?:y|yrs?|years?|years old)?\.?",
+    re.IGNORECASE,
+)
+
+
+def impossible_age(value: object) -> bool:
+    """Whether a cell of an age column is a number of years below 0 or above MAX_AGE."""
+    found = _AGE_YEARS.fullmatch(str(value).strip())
+    return found is not None and not 0 <= float(found.group(1).replace("\u2212", "-")) <= MAX_AGE
+
+
 _NOT_TIDIED = frozenset({"column:reference", "column:occurred_at"})
 MAX_DISTINCT = 200  # distinct values per column kept for the wizard's value maps
 
@@ -340,6 +356,8 @@ def _tidied(ctx: RowContext, column: str, text: str, target: Target, values: Cod
         if ctx.tidy
         else {k: v for k, v in (given or {}).items() if k != v}
     )
+    if target.name == "age_band":  # an impossible age is a problem, never tidied into a band
+        vmap = {k: v for k, v in vmap.items() if (given and k in given) or not impossible_age(k)}
     if not vmap:
         return values
     for i, value in enumerate(raw):
@@ -386,6 +404,8 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
         target = Target.parse(text)
         if target.kind == IGNORE or column not in frame:
             continue
+        if target.kind == "column" and target.name == "age_band":
+            _check_ages(ctx, column, cells(column), problem)
         values = _tidied(ctx, column, text, target, cells(column))
         if target.kind == "column":
             if target.name == "occurred_at":
@@ -395,7 +415,7 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
                 problem(
                     values.per_row(not_date),
                     column,
-                    lambda p, v=values: f"not a date: {v.value_at(p)!r}",
+                    lambda p, v=values: f"not a date: {quoted(v.value_at(p))}",
                 )
                 common["occurred_at"] = Coded(values.codes, _datetime_text(stamps))
                 # Sorted as microseconds since 1970 (NaT, the smallest, for no date): the
@@ -474,6 +494,30 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
         if "occurred_at" in common:
             columns[2] = common["occurred_at"].take(good)
     return BuiltRows(columns, problems, m)
+
+
+def _check_ages(
+    ctx: RowContext,
+    column: str,
+    values: Coded,
+    problem: Callable[[np.ndarray, str, Callable[[int], str]], None],
+) -> None:
+    """A row whose age is below 0 or above MAX_AGE years is a problem (a value the user's own
+    value map turns into something else is theirs to decide)."""
+    given = ctx.value_maps.get(column) or {}
+    bad = np.fromiter(
+        (_as_text(u) not in given and impossible_age(u) for u in values.uniques),
+        bool,
+        len(values.uniques),
+    )
+    if bad.any():
+        problem(
+            values.per_row(bad),
+            column,
+            lambda p: (
+                f"impossible age: {quoted(values.value_at(p))} (an age is 0 to {MAX_AGE} years)"
+            ),
+        )
 
 
 def _local_days(stamps: np.ndarray) -> list[str]:

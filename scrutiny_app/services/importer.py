@@ -325,6 +325,10 @@ def plan_import(
 ) -> ImportPlan:
     """Inspect ``path`` for an import into ``meeting_id``; writes nothing."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(
+            f"{path} is a folder, not a file: choose the extract (CSV or XLSX) inside it"
+        )
     if not path.is_file():
         raise UserError(f"No such file: {path}")
     with db.session() as s:
@@ -501,6 +505,10 @@ def import_file(
     second process (None: for big CSV files; see :mod:`scrutiny_app.importing.pipeline`).
     """
     path = Path(path)
+    if path.is_dir():
+        raise UserError(
+            f"{path} is a folder, not a file: choose the extract (CSV or XLSX) inside it"
+        )
     if not path.is_file():
         raise UserError(f"No such file: {path}")
     progress(0, 0, f"Checking {path.name}")

@@ -105,7 +105,11 @@ def _add_template(session: Session, spec: dict[str, Any], *, builtin: bool) -> P
 
 
 def ensure_builtin_templates(db: Database) -> None:
-    """Copy any built-in template the database does not hold yet."""
+    """Copy any built-in template the database does not hold yet (a read when none is
+    missing: no write lock, and a read-only file still lists them)."""
+    with db.session() as s:
+        if set(builtin_specs()) <= set(s.scalars(select(PanelTemplate.key))):
+            return
     with db.transaction() as s:
         have = set(s.scalars(select(PanelTemplate.key)))
         for key, spec in builtin_specs().items():

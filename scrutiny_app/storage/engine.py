@@ -23,7 +23,78 @@ SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
 class StorageError(Exception):
-    """A database could not be opened; the message is meant for the user."""
+    """A database could not be opened or written; the message is meant for the user."""
+
+
+class DatabaseBusy(StorageError):
+    """Another program held the write lock for longer than the busy timeout."""
+
+
+class DatabaseDamaged(StorageError):
+    """The file is damaged (or not a database at all): nothing more is written to it."""
+
+
+# SQLite's words for a failed write or read, and what the user is told (a path follows "{}").
+_SQLITE_ERRORS: tuple[tuple[str, type[StorageError], str], ...] = (
+    (
+        "database is locked",
+        DatabaseBusy,
+        "The database {} is busy: another program (an import, or another copy of the app) "
+        "has held it for over {} s. Nothing was changed; try again when it has finished.",
+    ),
+    (
+        "database is busy",
+        DatabaseBusy,
+        "The database {} is busy: another program (an import, or another copy of the app) "
+        "has held it for over {} s. Nothing was changed; try again when it has finished.",
+    ),
+    (
+        "readonly database",
+        StorageError,
+        "The database {} is read-only: nothing was changed. Check the file's and its "
+        "folder's permissions, or copy it to a folder you can write to.",
+    ),
+    (
+        "disk is full",
+        StorageError,
+        "The disk holding the database {} is full: nothing was changed. Free some space and "
+        "try again.",
+    ),
+    (
+        "disk i/o error",
+        StorageError,
+        "The disk holding the database {} reported an error: nothing was changed. Check the "
+        "disk (or the network drive) and try again.",
+    ),
+    (
+        "malformed",
+        DatabaseDamaged,
+        "The database {} is damaged: nothing more was written to it. Restore its latest "
+        "backup (the newest file named like it with '.backup-' beside it), or ask your IT "
+        "support.",
+    ),
+    (
+        "file is not a database",
+        DatabaseDamaged,
+        "{} is not a scrutiny database, or it is damaged: nothing was written to it.",
+    ),
+    (
+        "unable to open database file",
+        StorageError,
+        "The database {} cannot be opened: check that the file and its folder exist and that "
+        "you may read and write them.",
+    ),
+)
+
+
+def storage_error(exc: BaseException, where: str) -> StorageError | None:
+    """The user's message for a SQLite error (read-only file, full disk, lock held, damaged
+    file), or None for an error that is not one of these (a bug: let it through)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    for words, kind, message in _SQLITE_ERRORS:
+        if words in text:
+            return kind(message.format(where, BUSY_TIMEOUT_MS // 1000))
+    return None
 
 
 def default_db_path() -> Path:
@@ -79,7 +150,22 @@ def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
 
 
 def _on_sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock at BEGIN, where SQLite waits up to the busy
+    # timeout for it. A deferred BEGIN that reads and then writes cannot wait: SQLite fails it
+    # at once ("database is locked") to avoid a deadlock. Reads stay deferred (WAL: they never
+    # wait for a writer).
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "scrutiny_write"  # execution option of write sessions (see Database.transaction)
+
+
+def _on_error(context: Any) -> StorageError | None:
+    """Turn SQLite's errors for a full disk, a read-only or damaged file or a held lock into
+    one message for the user (SQLAlchemy raises what this returns)."""
+    path = sqlite_path(context.engine.url) if context.engine is not None else None
+    return storage_error(context.original_exception, str(path or "(in memory)"))
 
 
 def make_engine(location: str | os.PathLike[str] | URL, *, echo: bool = False) -> Engine:
@@ -92,5 +178,6 @@ def make_engine(location: str | os.PathLike[str] | URL, *, echo: bool = False) -
         engine = create_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
+        event.listen(engine, "handle_error", _on_error, retval=True)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)

@@ -165,3 +165,28 @@ def test_drawing_a_second_sample_needs_replace_and_is_refused_after_judging(
     assert dialog.isVisible() and not dialog.drawn
     click(qtbot, dialog.cancel_button)
     assert window.case_proxy.rowCount() == 10
+
+
+def test_a_write_to_a_read_only_database_is_a_message_and_the_dialog_keeps_its_text(
+    qtbot, window: MainWindow, db: Database, boxes: Boxes
+):
+    from sqlalchemy import event
+
+    from scrutiny_app.services import templates
+
+    templates.ensure_builtin_templates(db)  # as in any database that has been used
+
+    @event.listens_for(db.engine, "connect")
+    def _read_only(dbapi_conn, _record):  # what SQLite says of a read-only file
+        dbapi_conn.execute("PRAGMA query_only = ON")
+
+    db.engine.dispose()
+    window.action_new_panel.trigger()
+    dialog = window.current_dialog
+    assert isinstance(dialog, NewPanelDialog), [b.text for b in boxes.shown]
+    qtbot.keyClicks(dialog.name_edit, "Police Powers Panel")
+    click(qtbot, dialog.ok_button)
+    [box] = boxes.shown
+    assert box.kind == "critical"
+    assert "read-only: nothing was changed" in box.text and "Traceback" not in box.text
+    assert dialog.isVisible() and dialog.name_edit.text() == "Police Powers Panel"

@@ -51,12 +51,12 @@ def _make_meeting(db: Any, size: int) -> int:
     from scrutiny_app.services import (
         cases,
         importer,
-        judgements,
         panels,
         recommendations,
-        report_sections,
         sampling,
+        session,
     )
+    from scrutiny_app.services.report import sections as report_sections
 
     pid = panels.create_panel(
         db,
@@ -81,10 +81,10 @@ def _make_meeting(db: Any, size: int) -> int:
         panels.set_attendance(db, mid, member, present=True)
     rows = cases.meeting_cases(db, mid).rows
     for i, row in enumerate(rows):
-        judgements.record_judgement(
+        session.save_decision(
             db,
             row.item_id,
-            CODES[i % len(CODES)],
+            outcome_code=CODES[i % len(CODES)],
             consensus="majority" if i % 9 == 4 else "unanimous",
             observations=OBSERVATIONS[i % len(OBSERVATIONS)],
             good_practice="Clear explanation of the grounds." if i % 25 == 0 else "",
@@ -254,8 +254,8 @@ def _seconds(fn: Callable[[], Any]) -> float:
 
 def run(workdir: Path, repeat: int = 3) -> list[dict]:
     """Build the meetings in ``workdir`` and time the reports; one result per size."""
-    from scrutiny_app.services.report import build_report, register_fonts
-    from scrutiny_app.services.report_docx import build_report_docx
+    from scrutiny_app.services.report.pdf import build_report, register_fonts
+    from scrutiny_app.services.report.word import build_report_docx
     from scrutiny_app.storage import Database
 
     workdir = Path(workdir)

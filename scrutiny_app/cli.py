@@ -357,7 +357,9 @@ def cmd_issue(db: Database, args: argparse.Namespace) -> int:
 
 
 def cmd_report(db: Database, args: argparse.Namespace) -> int:
-    from scrutiny_app.services import panels, report, report_docx
+    from scrutiny_app.services import panels
+    from scrutiny_app.services.report import pdf as report
+    from scrutiny_app.services.report import word as report_docx
 
     out: Path = args.out
     suffix = out.suffix.lower()

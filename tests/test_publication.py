@@ -24,12 +24,12 @@ from scrutiny_app.services import (
     panels,
     publication,
     recommendations,
-    report_sections,
 )
 from scrutiny_app.services.publication import PublicationBlocked
-from scrutiny_app.services.report import build_report
-from scrutiny_app.services.report_content import build_document
-from scrutiny_app.services.report_docx import build_report_docx
+from scrutiny_app.services.report import sections as report_sections
+from scrutiny_app.services.report.content import build_document
+from scrutiny_app.services.report.pdf import build_report
+from scrutiny_app.services.report.word import build_report_docx
 from scrutiny_app.services.session import save_decision
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import AuditEvent, Member, PanelJudgement

@@ -20,13 +20,13 @@ from scrutiny_app.services import (
     importer,
     panels,
     recommendations,
-    report,
     sampling,
     session,
 )
 from scrutiny_app.services.cases import OutcomeCount
 from scrutiny_app.services.progress import Cancelled, CancelToken
-from scrutiny_app.services.report import SECTION_TITLES, build_report, commissioner_summary
+from scrutiny_app.services.report import pdf as report
+from scrutiny_app.services.report.pdf import SECTION_TITLES, build_report, commissioner_summary
 from scrutiny_app.services.templates import Outcome, builtin_specs
 from scrutiny_app.storage import Database
 
@@ -520,8 +520,8 @@ def test_summary_reads_well_for_any_numbers(key: str, numbers: list[int]) -> Non
 
 
 def test_awkward_text_never_breaks_the_report(tmp_path: Path) -> None:
-    from scrutiny_app.services import report_sections
-    from scrutiny_app.services.report_docx import build_report_docx
+    from scrutiny_app.services.report import sections as report_sections
+    from scrutiny_app.services.report.word import build_report_docx
 
     db = Database.open(tmp_path / "odd.db")
     pid = panels.create_panel(db, "stop_search", "Powers", force="Avon & Somerset <Police>")

@@ -11,12 +11,13 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from scrutiny_app.services import demo, report_sections
+from scrutiny_app.services import demo
 from scrutiny_app.services.progress import Cancelled, CancelToken
-from scrutiny_app.services.report import build_report
-from scrutiny_app.services.report_content import build_document
-from scrutiny_app.services.report_docx import build_report_docx
-from scrutiny_app.services.report_model import KeyValues, Table, plain_text
+from scrutiny_app.services.report import sections as report_sections
+from scrutiny_app.services.report.content import build_document
+from scrutiny_app.services.report.model import KeyValues, Table, plain_text
+from scrutiny_app.services.report.pdf import build_report
+from scrutiny_app.services.report.word import build_report_docx
 from scrutiny_app.storage import Database
 
 TODAY = dt.date(2026, 10, 1)

@@ -10,7 +10,7 @@ import re
 from conftest import STOP_SEARCH_FILES
 
 from scrutiny_app.services import demo, importer, panels, population
-from scrutiny_app.services.report_content import build_document
+from scrutiny_app.services.report.content import build_document
 from scrutiny_app.storage import Database
 
 

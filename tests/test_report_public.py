@@ -23,12 +23,12 @@ from scrutiny_app.services import (
     demo,
     panels,
     recommendations,
-    report_sections,
     session,
 )
-from scrutiny_app.services.report import SECTION_TITLES, build_report
-from scrutiny_app.services.report_content import REDACTED, build_document
-from scrutiny_app.services.report_docx import build_report_docx
+from scrutiny_app.services.report import sections as report_sections
+from scrutiny_app.services.report.content import REDACTED, build_document
+from scrutiny_app.services.report.pdf import SECTION_TITLES, build_report
+from scrutiny_app.services.report.word import build_report_docx
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import PanelJudgement
 

@@ -9,9 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrutiny_app.errors import NotFound, UserError
-from scrutiny_app.services import panels, report_sections, summary
-from scrutiny_app.services.report_model import Bullets, Para, Run, parse_text, plain_text
-from scrutiny_app.services.report_sections import NARRATIVE_SECTIONS
+from scrutiny_app.services import panels
+from scrutiny_app.services.report import sections as report_sections
+from scrutiny_app.services.report import summary
+from scrutiny_app.services.report.model import Bullets, Para, Run, parse_text, plain_text
+from scrutiny_app.services.report.sections import NARRATIVE_SECTIONS
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import AuditEvent
 

@@ -17,7 +17,7 @@ from test_import_files import MAPPING, force_workbook, oocd_rows
 from scrutiny_app.cli import main
 from scrutiny_app.importing import values
 from scrutiny_app.services import importer, panels, population, sampling
-from scrutiny_app.services.report_content import build_document
+from scrutiny_app.services.report.content import build_document
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import Case, ColumnMapping, ImportBatch
 

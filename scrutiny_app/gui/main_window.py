@@ -1031,7 +1031,7 @@ class MainWindow(SessionMixin, QMainWindow):
         if meeting is None or panel is None:
             return
         try:
-            from scrutiny_app.services.report import build_report
+            from scrutiny_app.services.report.pdf import build_report
         except ImportError:
             QMessageBox.warning(
                 self, "Export report", "Report export is not available in this version."

@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
 from scrutiny_app.gui.background import run_in_background
 from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.publication_dialog import PublicationDialog
-from scrutiny_app.services import cases, publication, recommendations, report_sections, summary
+from scrutiny_app.services import cases, publication, recommendations
+from scrutiny_app.services.report import sections as report_sections
+from scrutiny_app.services.report import summary
 from scrutiny_app.storage.database import Database
 
 SAVE_AFTER_MS = 800
@@ -199,7 +201,7 @@ class ReportWindow(QDialog):
         def work(progress: Any, cancel: Any) -> list[QImage]:
             import pypdfium2 as pdfium
 
-            from scrutiny_app.services.report import report_pdf_bytes
+            from scrutiny_app.services.report.pdf import report_pdf_bytes
 
             data = report_pdf_bytes(db, meeting, public=public, cancel=cancel)
             document = pdfium.PdfDocument(data)
@@ -326,13 +328,13 @@ class ReportWindow(QDialog):
 
         def work(progress: Any, cancel: Any) -> Path:
             if out.suffix.lower() == ".docx":
-                from scrutiny_app.services.report_docx import build_report_docx
+                from scrutiny_app.services.report.word import build_report_docx
 
                 return build_report_docx(
                     db, meeting, out, public=True, allow_unjudged=allow,
                     progress=progress, cancel=cancel,
                 )  # fmt: skip
-            from scrutiny_app.services.report import build_report
+            from scrutiny_app.services.report.pdf import build_report
 
             return build_report(
                 db, meeting, out, public=True, allow_unjudged=allow,

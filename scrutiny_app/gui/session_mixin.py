@@ -1067,7 +1067,7 @@ class SessionMixin:
             show_error(self, "Session summary", exc)
             return
         try:
-            from scrutiny_app.services.summary import commissioner_summary
+            from scrutiny_app.services.report.summary import commissioner_summary
 
             paragraph = commissioner_summary(cases.counts(), cases.template.key)
         except Exception:  # the paragraph is a convenience; the chart is the point

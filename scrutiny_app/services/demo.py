@@ -338,8 +338,8 @@ def create_demo(db: Database) -> DemoIds:
 def _oocd_narrative(db: Database, meeting: int) -> None:
     """The sections an officer writes in the app for the report (synthetic text). Every
     number in them is read from the same queries as the report's own tables."""
-    from scrutiny_app.services import report_sections
     from scrutiny_app.services.population import meeting_breakdown
+    from scrutiny_app.services.report import sections as report_sections
 
     disposals = meeting_breakdown(db, meeting, "disposal_type")
     unrecognised = sum(

@@ -284,7 +284,7 @@ def _redact(text: str, findings: list[Finding], decided: dict[str, Decision]) ->
 
 def check_publication(db: Database, meeting_id: int) -> PublicationCheck:
     """Every free text the meeting's public report would print, scanned, with decisions."""
-    from scrutiny_app.services.report_content import build_document
+    from scrutiny_app.services.report.content import build_document
 
     publisher = Publisher(db, meeting_id)
     build_document(db, meeting_id, public=True, publisher=publisher, strict=False)

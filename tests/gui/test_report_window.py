@@ -9,7 +9,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QPlainTextEdit, QPushButton
 
 from scrutiny_app.gui.report_window import ReportWindow
-from scrutiny_app.services import demo, report_sections
+from scrutiny_app.services import demo
+from scrutiny_app.services.report import sections as report_sections
 from scrutiny_app.storage import Database
 
 from .disposal import dispose

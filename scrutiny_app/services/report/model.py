@@ -1,8 +1,8 @@
 """The panel report as a format-free document: sections of paragraphs, bullets and tables.
 
-:mod:`scrutiny_app.services.report_content` builds one :class:`ReportDocument` per meeting and
-version (internal or public); :mod:`~scrutiny_app.services.report` lays it out as a PDF and
-:mod:`~scrutiny_app.services.report_docx` as a Word document. Both renderers read the same
+:mod:`scrutiny_app.services.report.content` builds one :class:`ReportDocument` per meeting and
+version (internal or public); :mod:`~scrutiny_app.services.report.pdf` lays it out as a PDF and
+:mod:`~scrutiny_app.services.report.word` as a Word document. Both renderers read the same
 document, so the two files always hold the same sections, sentences and tables, and what the
 public version leaves out is decided once, here, not twice.
 

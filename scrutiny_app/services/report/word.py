@@ -1,7 +1,7 @@
 """The panel report as an editable Word document (python-docx), because officers finish
 reports in Word.
 
-It is rendered from the same :class:`~scrutiny_app.services.report_model.ReportDocument` as
+It is rendered from the same :class:`~scrutiny_app.services.report.model.ReportDocument` as
 the PDF, so it holds the same sections (as Word headings, "1. Purpose and remit", ...), the same
 sentences and the same tables (real Word tables whose header row repeats on every page). The
 classification is in every page's header and footer, with "Page N of M" fields; the contents
@@ -30,8 +30,8 @@ from docx.shared import Mm, Pt, RGBColor, Twips
 from scrutiny_app.paths import resource
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
-from scrutiny_app.services.report_content import build_document
-from scrutiny_app.services.report_model import (
+from scrutiny_app.services.report.content import build_document
+from scrutiny_app.services.report.model import (
     BarChart,
     Block,
     Bullets,
@@ -496,7 +496,7 @@ def build_report_docx(
 ) -> Path:
     """Write the meeting's report as a Word document at ``out_path``; returns the path.
 
-    The same sections and tables as :func:`~scrutiny_app.services.report.build_report`, for
+    The same sections and tables as :func:`~scrutiny_app.services.report.pdf.build_report`, for
     the same version (``public``). Written all or nothing, like the PDF.
     """
     out_path = Path(out_path)

@@ -1,7 +1,7 @@
 """The panel report as a PDF (reportlab platypus), and the Commissioner's summary paragraph.
 
-What the report says is decided in :mod:`~scrutiny_app.services.report_content` (one
-:class:`~scrutiny_app.services.report_model.ReportDocument` per version); this module lays it out:
+What the report says is decided in :mod:`~scrutiny_app.services.report.content` (one
+:class:`~scrutiny_app.services.report.model.ReportDocument` per version); this module lays it out:
 
 - the classification at the top and bottom of every page (OFFICIAL-SENSITIVE for the internal
   version, OFFICIAL for the public one), a running title and "Page N of M";
@@ -58,8 +58,8 @@ from reportlab.platypus.paraparser import ParaParser
 from scrutiny_app.paths import resource
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
-from scrutiny_app.services.report_content import SECTIONS, build_document
-from scrutiny_app.services.report_model import (
+from scrutiny_app.services.report.content import SECTIONS, build_document
+from scrutiny_app.services.report.model import (
     BarChart,
     Block,
     Bullets,
@@ -72,10 +72,10 @@ from scrutiny_app.services.report_model import (
     Run,
     Subheading,
 )
-from scrutiny_app.services.report_model import (
+from scrutiny_app.services.report.model import (
     Table as TableBlock,
 )
-from scrutiny_app.services.summary import commissioner_summary, meeting_summary
+from scrutiny_app.services.report.summary import commissioner_summary, meeting_summary
 from scrutiny_app.storage.database import Database
 
 __all__ = [
@@ -741,7 +741,7 @@ def build_report(
 
     ``public=False`` (default): the internal version, OFFICIAL-SENSITIVE, with case references.
     ``public=True``: the published version, OFFICIAL, without anything flagged internal or
-    anything that identifies a case (see :mod:`~scrutiny_app.services.report_content`); it is
+    anything that identifies a case (see :mod:`~scrutiny_app.services.report.content`); it is
     refused while cases are unjudged (unless ``allow_unjudged``) or while the publication
     check has undecided passages (:class:`~scrutiny_app.services.publication.PublicationBlocked`).
 

@@ -1,7 +1,7 @@
 """The narrative sections of a meeting's report, written in the app, and the next theme.
 
 A narrative section is plain text with simple formatting (paragraphs separated by a blank line,
-bullet lines starting with ``- ``, ``**bold**``; see :func:`report_model.parse_text`), stored
+bullet lines starting with ``- ``, ``**bold**``; see :func:`~scrutiny_app.services.report.model.parse_text`), stored
 per meeting and key in ``report_sections``. A section flagged ``internal`` appears in the
 internal (OFFICIAL-SENSITIVE) report only, never in the public one.
 
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import audit
 from scrutiny_app.services.panels import get_meeting
-from scrutiny_app.services.report_model import Bullets, Para, parse_text
+from scrutiny_app.services.report.model import Bullets, Para, parse_text
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import ReportSection
 

@@ -50,7 +50,7 @@ from scrutiny_app.services.recommendations import (
     list_recommendations,
     status_label,
 )
-from scrutiny_app.services.report_model import (
+from scrutiny_app.services.report.model import (
     BarChart,
     Block,
     Bullets,
@@ -69,8 +69,8 @@ from scrutiny_app.services.report_model import (
     inline,
     parse_text,
 )
-from scrutiny_app.services.report_sections import SectionText, list_sections
-from scrutiny_app.services.summary import cases_phrase, commissioner_summary, join_phrases
+from scrutiny_app.services.report.sections import SectionText, list_sections
+from scrutiny_app.services.report.summary import cases_phrase, commissioner_summary, join_phrases
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import (
     Attendance,

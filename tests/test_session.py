@@ -490,7 +490,7 @@ def test_review_template_gives_questions_and_field_labels(db, meeting):
 
 def test_staged_demo_session(db):
     from scrutiny_app.services.demo import create_demo
-    from scrutiny_app.services.session_demo import stage_session
+    from scrutiny_app.services.demo.staging import stage_session
 
     ids = create_demo(db)
     staged = stage_session(db, ids.oocd_meeting)

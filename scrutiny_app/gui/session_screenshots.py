@@ -4,7 +4,7 @@ view, the agreement and the session summary.
     python -m scrutiny_app.gui.session_screenshots --out docs/screenshots [--suffix -200]
 
 Builds the demo in a temporary database, puts the OOCD meeting part-way through a session
-(``services.session_demo.stage_session``: 14 of 24 cases decided, views in on the rest) and
+(``services.demo.staging.stage_session``: 14 of 24 cases decided, views in on the rest) and
 saves ``window.grab()`` of each view. Run it under Xvfb (``QT_QPA_PLATFORM=xcb``) for real
 fonts and window decorations-free grabs; ``QT_SCALE_FACTOR=2`` on a 2732x1536 screen gives the
 200% pictures.
@@ -33,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from scrutiny_app.gui.app import create_main_window, prepare_app
-    from scrutiny_app.services import cases, demo, session, session_demo
+    from scrutiny_app.services import cases, demo, session
+    from scrutiny_app.services.demo import staging as session_demo
     from scrutiny_app.storage import Database
 
     app = QApplication.instance() or QApplication([sys.argv[0]])

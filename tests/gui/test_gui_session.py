@@ -27,8 +27,8 @@ from scrutiny_app.services import cases, importer, panels, sampling, session
 from scrutiny_app.services.agreement import meeting_agreement
 from scrutiny_app.services.cases import CaseState
 from scrutiny_app.services.demo import create_demo
+from scrutiny_app.services.demo.staging import reopen_for_session
 from scrutiny_app.services.sampling import SampleSpec
-from scrutiny_app.services.session_demo import reopen_for_session
 from scrutiny_app.storage import Database
 
 from .gui_helpers import Boxes, cell, click, click_row

@@ -71,7 +71,7 @@ def test_unknown_format_without_a_mapping_is_refused_with_a_suggestion(
     with pytest.raises(importer.NeedsMapping) as info:
         importer.import_stop_search(db, stop_search_meeting, bad)
     assert "not in the data.police.uk format" in str(info.value)
-    assert info.value.suggested == {"Ref": "column:reference", "Offence": "extra:Offence"}
+    assert info.value.suggested == {"Ref": "column:reference", "Offence": "ignore"}
     assert case_count(db) == 0
 
 

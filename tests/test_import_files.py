@@ -101,7 +101,7 @@ def test_force_xlsx_imports_through_a_saved_mapping_with_names_dropped(
     )
     meeting2 = panels.create_meeting(db, panels.list_panels(db)[0].id, dt.date(2026, 11, 11), "x")
     plan2 = importer.plan_import(db, meeting2, second, mapping_name="Monthly OOCD extract")
-    assert {c.column: c.target for c in plan2.columns}["Supervisor"] == "extra:Supervisor"
+    assert {c.column: c.target for c in plan2.columns}["Supervisor"] == "ignore"
     result2 = importer.import_file(db, meeting2, second, mapping_name="Monthly OOCD extract")
     assert result2.rows_imported == 5
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from scrutiny_app.errors import UserError
 from scrutiny_app.gui.background import run_in_background
 from scrutiny_app.gui.messages import show_error
-from scrutiny_app.importing.mapping import IGNORE
+from scrutiny_app.importing.mapping import IGNORE, kept_personal
 from scrutiny_app.services import importer
 from scrutiny_app.storage.database import Database
 
@@ -228,8 +228,8 @@ class MappingPage(QWizardPage):
             combo.setEnabled(not fixed)
             combo.currentIndexChanged.connect(self._changed)
             self.table.setCellWidget(row, 2, combo)
-            self.table.setItem(row, 3, QTableWidgetItem(col.treatment))
             self._combos.append((col.column, combo))
+        self._show_treatments(plan)
         self.save_check.setVisible(not fixed)
         self.save_edit.setVisible(not fixed)
         self._changed()
@@ -254,10 +254,34 @@ class MappingPage(QWizardPage):
                 self.problems.setText(str(exc))
                 return
             self.w.plan = plan
-            for row, col in enumerate(plan.columns):
-                self.table.setItem(row, 3, QTableWidgetItem(col.treatment))
+            self._show_treatments(plan)
         self.problems.setText("<br>".join(plan.mapping_problems))
         self.completeChanged.emit()
+
+    def _show_treatments(self, plan: importer.ImportPlan) -> None:
+        """Each column's treatment; one kept in clear that looks personal says so (not in a
+        data.police.uk file: that is published open data)."""
+        personal_fields = [
+            t[6:]
+            for t, label in self._targets
+            if t.startswith("field:") and label.endswith(" (personal)")
+        ]
+        columns = [c.column for c in plan.columns]
+        kept = (
+            {}
+            if plan.file_format.startswith("data.")
+            else kept_personal(plan.mapping, columns, plan.preview, personal_fields=personal_fields)
+        )
+        for row, col in enumerate(plan.columns):
+            item = QTableWidgetItem(col.treatment)
+            if col.column in kept:
+                item.setText(f"kept: looks personal ({kept[col.column]})")
+                item.setForeground(Qt.GlobalColor.darkRed)
+                item.setToolTip(
+                    "This column looks like personal data and is stored as it is, because you "
+                    "chose to keep it. Choose Ignore to leave it out."
+                )
+            self.table.setItem(row, 3, item)
 
     def isComplete(self) -> bool:
         return self.w.plan is not None and self.w.plan.ready

@@ -235,9 +235,11 @@ def _choose_mapping(
     columns: list[str],
     mapping: dict[str, str] | None,
     mapping_name: str | None,
+    samples: Any = None,
 ) -> tuple[str, dict[str, str], str]:
     """(file format, mapping, where the mapping came from). The saved mapping's value maps:
-    :func:`_saved_value_maps`."""
+    :func:`_saved_value_maps`. ``samples`` (column -> first values) let the suggestion see
+    which columns hold personal data."""
     if police_uk.matches(columns) and mapping is None and mapping_name is None:
         by_lower = {c.lower(): c for c in columns}
         fixed = {by_lower[c.lower()]: t for c, t in police_uk.MAPPING.items()}
@@ -259,7 +261,7 @@ def _choose_mapping(
                 f"{panel.name!r} has no saved mapping {mapping_name!r} "
                 f"(saved: {', '.join(names) or 'none'})."
             )
-        return FORCE_EXTRACT, _fit(saved.mapping, columns), f"saved mapping {saved.name!r}"
+        return FORCE_EXTRACT, _fit(saved.mapping, columns, panel), f"saved mapping {saved.name!r}"
     signature = mapping_mod.header_signature(columns)
     saved = s.scalar(
         select(ColumnMapping)
@@ -267,18 +269,32 @@ def _choose_mapping(
         .order_by(ColumnMapping.updated_at.desc())
     )
     if saved is not None:
-        return FORCE_EXTRACT, _fit(saved.mapping, columns), f"saved mapping {saved.name!r}"
-    return (
-        FORCE_EXTRACT,
-        mapping_mod.suggest(columns, panel.labels),
-        "suggested from the column names (check it)",
-    )
+        return FORCE_EXTRACT, _fit(saved.mapping, columns, panel), f"saved mapping {saved.name!r}"
+    suggested = mapping_mod.suggest(
+        columns, panel.labels, keep_unknown=panel.keep_personal, samples=samples,
+        personal_fields=_personal_fields(panel),
+    )  # fmt: skip
+    return FORCE_EXTRACT, suggested, "suggested from the column names (check it)"
 
 
-def _fit(saved: dict[str, str], columns: list[str]) -> dict[str, str]:
-    """A saved mapping applied to this header (case- and space-insensitive column names)."""
+def _personal_fields(panel: _PanelView) -> list[str]:
+    return [k for k, spec in panel.fields.items() if spec.personal]
+
+
+def _fit(saved: dict[str, str], columns: list[str], panel: _PanelView) -> dict[str, str]:
+    """A saved mapping applied to this header (case- and space-insensitive column names); a
+    column it does not name is ignored, or kept as an extra field in a full-access panel if
+    its header does not look personal."""
     by_norm = {mapping_mod.norm(c): t for c, t in saved.items()}
-    return {c: by_norm.get(mapping_mod.norm(c), f"extra:{c}") for c in columns}
+    return {
+        c: by_norm.get(mapping_mod.norm(c))
+        or (
+            f"extra:{c}"
+            if panel.keep_personal and not mapping_mod.personal_reason(c)
+            else mapping_mod.IGNORE
+        )
+        for c in columns
+    }
 
 
 def _treatment(target: str, panel: _PanelView) -> str:
@@ -336,7 +352,9 @@ def plan_import(
         known = _known_columns(s, panel.id)
         table = reader.read_table_head(path, known, rows=PREVIEW_ROWS)
         info = table.info
-        fmt, chosen, source = _choose_mapping(s, panel, info.columns, mapping, mapping_name)
+        fmt, chosen, source = _choose_mapping(
+            s, panel, info.columns, mapping, mapping_name, samples=table.frame
+        )
         dup = _batch_with_file(s, panel.id, info.sha256)
     return ImportPlan(
         file_name=path.name,
@@ -680,6 +698,9 @@ def _import(
         audit.record(
             s, actor, "import", batch, file=path.name, sha256=info.sha256, rows=imported,
             rejected=batch.rows_rejected,
+            kept_personal=mapping_mod.personal_columns(
+                chosen, info.columns, ctx.distinct, personal_fields=_personal_fields(panel)
+            ),
         )  # fmt: skip
         progress(100, 100, f"Imported {imported:,} rows")
         return ImportResult(

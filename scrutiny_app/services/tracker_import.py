@@ -21,8 +21,17 @@ Rules:
   (:data:`~scrutiny_app.domain.vocab.ALLOWED_TRANSITIONS`); a decision must be a decision; a date
   must read as a date (Excel dates, ``2026-09-30``, ``30/09/2026`` (day first), ``30 Sep 2026``).
 - Importing the same file again changes nothing.
+- A row whose Reference and hidden Id name different recommendations (an answer moved to
+  another row, an Id copied) is refused whole: nothing in it is taken.
+- A formula in a force column is rejected ("type the value"), never read as its last result.
 
 XLSX is the format sent to the force; a CSV export edited and returned is read the same way.
+
+A returned file is untrusted: before openpyxl opens it, the archive's declared sizes and
+compression ratios are checked and its sheets' rows and cells counted (:func:`_check_archive`),
+so a zip bomb or a sheet of a million rows is refused in a second with the file and the limit
+(:class:`TrackerTooLarge`); a cell longer than :data:`MAX_CELL_CHARS` is a rejected cell; and the
+report lists at most :data:`MAX_LINES_PER_LIST` lines per list.
 """
 
 from __future__ import annotations
@@ -30,8 +39,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +83,31 @@ __all__ = [
     "ImportPreview",
     "ImportResult",
     "RejectedCell",
+    "TrackerTooLarge",
     "UnmatchedRow",
     "apply_tracker_import",
     "parse_date",
     "preview_tracker_import",
 ]
 
+# Limits on a returned tracker. A real one is a few hundred rows and well under 1 MB; these
+# are generous and keep the worst file to seconds and a few hundred MB.
+MAX_FILE_BYTES = 20 << 20  # the file as returned (XLSX or CSV)
+MAX_UNPACKED_BYTES = 50 << 20  # XLSX: all its parts unpacked, as the archive declares them
+MAX_RATIO = 100  # XLSX: unpacked / packed size of one part (real sheets: 5 to 20) ...
+RATIO_FROM_BYTES = 1 << 20  # ... checked for parts over 1 MB unpacked
+MAX_PARTS = 1_000  # XLSX: files in the archive (an exported tracker has 11)
+MAX_ROWS = 10_000  # sheet rows; or the database's recommendations + EXTRA_ROWS if more
+EXTRA_ROWS = 1_000
+MAX_COLUMNS = 100  # cells in a row (the tracker has 22 columns)
+MAX_CELLS = 300_000  # XLSX: cells in a sheet (30 a row with a higher row limit)
+MAX_TAGS = 1_000_000  # XLSX: XML tags in the parts read whole (shared strings, styles...)
+MAX_CELL_CHARS = 10_000  # a force cell; longer is a rejected cell
+MAX_LINES_PER_LIST = 200  # report lines per list, then "... and N more"
+QUOTE_CHARS = 80  # a message quotes at most this much of a cell
+
 # Statuses the force may set from its sheet; issuing, closing and superseding are the panel's.
+
 # Columns computed by the app: their cells in a returned file are neither read nor reported.
 _COMPUTED = frozenset({"Overdue", "Updates"})
 _DATE_FORMATS = (
@@ -101,6 +131,18 @@ _SERIAL_RANGE = (36526, 73050)
 
 
 # --------------------------------------------------------------------------- results
+
+
+class TrackerTooLarge(UserError):
+    """A returned file over one of the limits above: refused before it is read."""
+
+    def __init__(self, file: str, what: str, limit: str) -> None:
+        self.file, self.what, self.limit = file, what, limit
+        super().__init__(
+            f"{file} was not imported: {what} (the limit for a returned tracker is {limit}). "
+            "A returned tracker is the exported file with the force's answers typed in: export "
+            "the tracker again and copy the answers into it."
+        )
 
 
 @dataclass(frozen=True)
@@ -149,7 +191,7 @@ class IgnoredEdit:
     def describe(self) -> str:
         return (
             f"row {self.row}, column {self.column} ({self.header}): the Panel's column was "
-            f"edited ({_plain(self.value)!r}); ignored"
+            f"edited ({_cut(_plain(self.value))!r}); ignored"
         )
 
 
@@ -161,7 +203,7 @@ class UnmatchedRow:
     reason: str
 
     def describe(self) -> str:
-        what = self.reference or self.id or "no reference"
+        what = _cut(self.reference or self.id) or "no reference"
         return f"row {self.row} ({what}): {self.reason}; ignored"
 
 
@@ -219,35 +261,43 @@ class ImportPreview:
         return f"{self.file.name}: " + "; ".join(parts) + "."
 
     def report_lines(self) -> list[str]:
-        """The preview as lines of text (for the command line and a message box)."""
+        """The preview as lines of text (for the command line and a message box); each list
+        shows its first :data:`MAX_LINES_PER_LIST` entries and says how many more there are."""
         lines = [self.summary()]
         if self.changes:
             lines.append("Changes:")
-            for ref, changes in self.by_recommendation().items():
+            groups = list(self.by_recommendation().items())
+            for ref, changes in groups[:MAX_LINES_PER_LIST]:
                 lines.append(f"  {ref} (row {changes[0].row})")
                 lines += [
                     f"    {c.header}: {_show(c.field, c.old)} -> {_show(c.field, c.new)}"
                     for c in changes
                 ]
+            lines += _more(len(groups), "recommendations changed")
         else:
             lines.append("No changes.")
-        if self.rejected:
-            lines.append("Rejected cells:")
-            lines += [f"  {r.describe()}" for r in self.rejected]
-        if self.ignored:
-            lines.append("Ignored edits to the Panel's columns:")
-            lines += [f"  {i.describe()}" for i in self.ignored]
-        if self.unmatched:
-            lines.append("Unmatched rows:")
-            lines += [f"  {u.describe()}" for u in self.unmatched]
+        for title, entries in (
+            ("Rejected cells:", self.rejected),
+            ("Ignored edits to the Panel's columns:", self.ignored),
+            ("Unmatched rows:", self.unmatched),
+        ):
+            if entries:
+                lines.append(title)
+                lines += [f"  {e.describe()}" for e in entries[:MAX_LINES_PER_LIST]]
+                lines += _more(len(entries))
         if self.unknown_columns:
-            lines.append("Columns not in the tracker (ignored): " + ", ".join(self.unknown_columns))
+            lines.append(
+                "Columns not in the tracker (ignored): "
+                + ", ".join(_cut(c) for c in self.unknown_columns)
+            )
         if self.missing_columns:
             lines.append("Force columns missing from the file: " + ", ".join(self.missing_columns))
         if self.missing_rows:
+            more = len(self.missing_rows) - MAX_LINES_PER_LIST
             lines.append(
                 "Recommendations exported but missing from the file (rows deleted?): "
-                + ", ".join(self.missing_rows)
+                + ", ".join(self.missing_rows[:MAX_LINES_PER_LIST])
+                + (f" ... and {more} more" if more > 0 else "")
             )
         return lines
 
@@ -272,6 +322,27 @@ class ImportResult:
 
 
 # --------------------------------------------------------------------------- values
+
+
+def _more(n: int, noun: str = "") -> list[str]:
+    """The line that ends a list cut at :data:`MAX_LINES_PER_LIST` (none if it was not)."""
+    left = n - MAX_LINES_PER_LIST
+    return [f"  ... and {left} more{' ' + noun if noun else ''}"] if left > 0 else []
+
+
+def _cut(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` cut at ``limit`` characters for a message, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+@dataclass(frozen=True)
+class _Formula:
+    """A cell holding a formula (its text, e.g. ``=TODAY()+30``), not a value."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _plain(value: Any) -> str:
@@ -367,50 +438,196 @@ def _find_header(rows: list[list[Any]]) -> int:
     )
 
 
-def _exported(wb: Any) -> tuple[str, ...]:
+def _exported(wb: Any, name: str, max_rows: int) -> tuple[str, ...]:
     """The ids the app wrote into the hidden Lists sheet when it exported the file."""
     if LISTS_TITLE not in wb.sheetnames:
         return ()
-    rows = list(wb[LISTS_TITLE].iter_rows(values_only=True))
+    rows = list(_sheet_rows(wb[LISTS_TITLE], name, max_rows))
     if not rows or EXPORTED_HEADER not in rows[0]:
         return ()
     i = list(rows[0]).index(EXPORTED_HEADER)
     return tuple(str(r[i]) for r in rows[1:] if i < len(r) and r[i])
 
 
-def _read_rows(path: Path) -> tuple[str, Iterator[list[Any]], tuple[str, ...]]:
+def _mb(n: int) -> str:
+    return f"{n / (1 << 20):,.0f} MB"
+
+
+def _too_many_rows(name: str, max_rows: int) -> TrackerTooLarge:
+    return TrackerTooLarge(name, f"a sheet has more than {max_rows:,} rows", f"{max_rows:,} rows")
+
+
+# An element's start tag in a sheet's XML, with or without a namespace prefix.
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+def _check_archive(path: Path, max_rows: int) -> None:
+    """Refuse an XLSX that would take too long or too much memory to read, before openpyxl
+    opens it: the archive's declared sizes (which also bound what unpacking yields), each
+    part's compression ratio, and the rows and cells of each sheet (counted in its XML, which
+    openpyxl would otherwise parse a whole row of at a time)."""
+    name = path.name
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UserError(
+            f"Cannot read {name} as an Excel workbook: it is not a zip archive, as an .xlsx file "
+            f"is ({exc}). Save it from Excel as an .xlsx workbook."
+        ) from exc
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS:
+            raise TrackerTooLarge(name, f"it holds {len(parts):,} files", f"{MAX_PARTS:,} files")
+        total = sum(p.file_size for p in parts)
+        if total > MAX_UNPACKED_BYTES:
+            raise TrackerTooLarge(
+                name, f"its parts unpack to {_mb(total)}", f"{_mb(MAX_UNPACKED_BYTES)} unpacked"
+            )
+        for p in parts:
+            if p.file_size > RATIO_FROM_BYTES and p.file_size > MAX_RATIO * max(p.compress_size, 1):
+                ratio = p.file_size // max(p.compress_size, 1)
+                raise TrackerTooLarge(
+                    name,
+                    f"its part {_cut(p.filename)} unpacks {ratio:,} times its size "
+                    f"({_mb(p.file_size)}; a zip bomb?)",
+                    f"{MAX_RATIO} times",
+                )
+        tags = 0
+        for p in parts:
+            if not p.filename.endswith((".xml", ".rels")):
+                continue
+            try:
+                xml = archive.read(p)
+            except Exception as exc:  # a damaged part: bad CRC, bad deflate stream
+                raise UserError(
+                    f"Cannot read {name} as an Excel workbook: its part {_cut(p.filename)} is "
+                    f"damaged ({exc}). Save it from Excel again."
+                ) from exc
+            if p.filename.startswith("xl/worksheets/"):
+                _check_sheet_xml(name, xml, max_rows)
+            else:  # read whole by openpyxl, one object per element
+                tags += xml.count(b"<")
+                if tags > MAX_TAGS:
+                    raise TrackerTooLarge(
+                        name,
+                        f"its parts other than the sheets hold more than {MAX_TAGS:,} XML "
+                        "elements (shared strings, styles)",
+                        f"{MAX_TAGS:,} elements",
+                    )
+
+
+def _check_sheet_xml(name: str, xml: bytes, max_rows: int) -> None:
+    """Count a sheet's rows and cells, and each row's cells, in its XML (stopping at the
+    limits)."""
+    if _count(_ROW_TAG, xml, max_rows + 1) > max_rows:
+        raise _too_many_rows(name, max_rows)
+    max_cells = max(MAX_CELLS, 30 * max_rows)
+    if _count(_CELL_TAG, xml, max_cells + 1) > max_cells:
+        raise TrackerTooLarge(
+            name, f"a sheet has more than {max_cells:,} cells", f"{max_cells:,} cells"
+        )
+    for row in _ROW_TAG.split(xml):
+        if _count(_CELL_TAG, row, MAX_COLUMNS + 1) > MAX_COLUMNS:
+            raise TrackerTooLarge(
+                name, f"a row has more than {MAX_COLUMNS} cells", f"{MAX_COLUMNS} columns"
+            )
+
+
+def _count(pattern: re.Pattern[bytes], data: bytes, stop: int) -> int:
+    """How many times ``pattern`` occurs in ``data``, counting no further than ``stop``."""
+    return sum(1 for _ in islice(pattern.finditer(data), stop))
+
+
+def _sheet_rows(ws: Any, name: str, max_rows: int) -> Iterator[list[Any]]:
+    """A read-only sheet's rows as lists of values, a formula as a :class:`_Formula`.
+
+    Every row of the sheet is read, whatever its stated dimension says (Excel's own, or a
+    stale one), and at most :data:`MAX_COLUMNS` columns: a value past them, or more rows than
+    ``max_rows`` (blank ones included), refuses the file."""
+    ws.reset_dimensions()
+    for n, cells in enumerate(ws.iter_rows(max_col=MAX_COLUMNS + 1), start=1):
+        if n > max_rows:
+            raise _too_many_rows(name, max_rows)
+        if len(cells) > MAX_COLUMNS and cells[MAX_COLUMNS].value not in (None, ""):
+            raise TrackerTooLarge(
+                name, f"row {n} has a value past column {MAX_COLUMNS}", f"{MAX_COLUMNS} columns"
+            )
+        yield [
+            _Formula(str(getattr(c.value, "text", c.value))) if c.data_type == "f" else c.value
+            for c in cells[:MAX_COLUMNS]
+        ]
+
+
+def _read_rows(path: Path, max_rows: int) -> tuple[str, Iterator[list[Any]], tuple[str, ...]]:
     suffix = path.suffix.lower()
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise TrackerTooLarge(path.name, f"it is {_mb(size)}", _mb(MAX_FILE_BYTES))
     if suffix == ".csv":
-        fh = path.open(encoding="utf-8-sig", newline="")
-
-        def rows() -> Iterator[list[Any]]:
-            with fh:
-                yield from csv.reader(fh)
-
-        return path.name, rows(), ()
+        return path.name, _csv_rows(path, max_rows), ()
     if suffix not in (".xlsx", ".xlsm"):
         raise UserError(f"Cannot import {path.name}: the tracker must be an .xlsx (or .csv) file.")
+    _check_archive(path, max_rows)
     try:
-        wb = load_workbook(path, data_only=True, read_only=True)
+        # Not data_only: a formula is seen as one (and reported), not as its cached result.
+        wb = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise UserError(f"Cannot read {path.name} as an Excel workbook: {exc}") from exc
-    ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]
-    exported = _exported(wb)
+    try:
+        ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]
+        exported = _exported(wb, path.name, max_rows)
+    except UserError:
+        wb.close()
+        raise
+    except Exception as exc:
+        wb.close()
+        raise UserError(f"Cannot read {path.name} as an Excel workbook: {exc}") from exc
 
     def rows() -> Iterator[list[Any]]:
         try:
-            for values in ws.iter_rows(values_only=True):
-                yield list(values)
+            yield from _sheet_rows(ws, path.name, max_rows)
+        except UserError:
+            raise
+        except Exception as exc:  # a damaged sheet, found while reading it
+            raise UserError(f"Cannot read {path.name} as an Excel workbook: {exc}") from exc
         finally:
             wb.close()
 
     return ws.title, rows(), exported
 
 
-def _read(path: Path) -> _Sheet:
+def _csv_rows(path: Path, max_rows: int) -> Iterator[list[Any]]:
+    """A CSV's rows (UTF-8, with or without a byte order mark), within the limits."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            for n, row in enumerate(reader, start=1):
+                if n > max_rows:
+                    raise _too_many_rows(path.name, max_rows)
+                if len(row) > MAX_COLUMNS:
+                    raise TrackerTooLarge(
+                        path.name, f"line {reader.line_num} has {len(row):,} columns",
+                        f"{MAX_COLUMNS} columns",
+                    )  # fmt: skip
+                yield row
+        except csv.Error as exc:  # e.g. a field over the csv module's 131,072 characters
+            raise UserError(
+                f"Cannot read {path.name} as CSV: line {reader.line_num}: {exc}"
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise UserError(
+                f"Cannot read {path.name}: it is not UTF-8 text (byte {exc.start}). Save it "
+                'from Excel as "CSV UTF-8", or return the .xlsx file.'
+            ) from exc
+
+
+def _read(path: Path, max_rows: int) -> _Sheet:
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a file: choose the returned tracker inside it")
     if not path.is_file():
         raise UserError(f"No such file: {path}")
-    name, rows_iter, exported = _read_rows(path)
+    name, rows_iter, exported = _read_rows(path, max_rows)
     all_rows = list(rows_iter)
     h = _find_header(all_rows)
     known = {_norm_header(c): c for c in TRACKER_COLUMNS}
@@ -430,6 +647,14 @@ def _read(path: Path) -> _Sheet:
     return _Sheet(name, headers, unknown, data, exported)
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 # --------------------------------------------------------------------------- preview
 
 
@@ -438,9 +663,9 @@ def preview_tracker_import(
 ) -> ImportPreview:
     """Read a returned tracker and say what importing it would change. Writes nothing."""
     path = Path(path)
-    sheet = _read(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     recs = list_recommendations(db, today=today)
+    sheet = _read(path, max(MAX_ROWS, len(recs) + EXTRA_ROWS))
+    digest = _sha256(path)
     by_uuid = {r.uuid: r for r in recs}
     by_ref = {r.reference.casefold(): r for r in recs}
     col = sheet.headers
@@ -457,6 +682,7 @@ def preview_tracker_import(
     ignored: list[IgnoredEdit] = []
     unmatched: list[UnmatchedRow] = []
     seen: dict[int, int] = {}
+    refused: set[int] = set()  # recommendations named by a refused row: not "missing"
     rows_read = matched = 0
 
     for row_no, values in sheet.rows:
@@ -479,7 +705,28 @@ def preview_tracker_import(
                         rid,
                         ref,
                         "the hidden Id was changed and matches no recommendation "
-                        f"(the row says {ref!r}); export the tracker again and copy the answers",
+                        f"(the row says {_cut(ref)!r}); export the tracker again and copy the "
+                        "answers",
+                    )
+                )
+                if ref.casefold() in by_ref:
+                    refused.add(by_ref[ref.casefold()].id)
+                continue
+            if ref and ref.casefold() != rec.reference.casefold():
+                # The Reference the force sees and the Id the import goes by name different
+                # recommendations (rows moved, an Id copied): the answer would land elsewhere.
+                named = by_ref.get(ref.casefold())
+                refused |= {rec.id} | ({named.id} if named else set())
+                rejected.append(
+                    RejectedCell(
+                        row_no,
+                        letter("Reference"),
+                        "Reference",
+                        ref,
+                        ref,
+                        f"the Reference says {_cut(ref)!r} but the row's hidden Id is "
+                        f"{rec.reference}'s: the row was moved or its Id copied, so nothing in "
+                        "it is taken. Export the tracker again and copy this row's answers",
                     )
                 )
                 continue
@@ -550,8 +797,19 @@ def preview_tracker_import(
                 continue
             name = COLUMN_FIELDS[column]
             value = cell(values, column)
+            if isinstance(value, _Formula):
+                reject(column, value, "a formula, not a value; type the value")
+                continue
             if _plain(value).strip() == "":
                 continue  # an empty cell never erases anything
+            if len(_plain(value)) > MAX_CELL_CHARS:
+                reject(
+                    column,
+                    _cut(_plain(value)),
+                    f"{len(_plain(value)):,} characters, more than {MAX_CELL_CHARS:,}; shorten "
+                    "it, or put the full text in a document and give its name",
+                )
+                continue
             old = getattr(rec, name)
             if column in ("Response date", "Target date"):
                 try:
@@ -585,11 +843,10 @@ def preview_tracker_import(
                 change(column, name, old, new)
 
     missing = tuple(c for c in FORCE_COLUMNS if c not in col)
-    seen_ids = {r.id for r in recs if r.id in seen}
     missing_rows = tuple(
         by_uuid[u].reference
         for u in sheet.exported
-        if u in by_uuid and by_uuid[u].id not in seen_ids
+        if u in by_uuid and by_uuid[u].id not in seen and by_uuid[u].id not in refused
     )
     return ImportPreview(
         file=path,

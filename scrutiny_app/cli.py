@@ -451,7 +451,8 @@ def cmd_publication(db: Database, args: argparse.Namespace) -> int:
 
 
 def cmd_tracker(db: Database, args: argparse.Namespace) -> int:
-    from scrutiny_app.services import tracker, tracker_import
+    from scrutiny_app.services.tracker import export as tracker
+    from scrutiny_app.services.tracker import returned as tracker_import
 
     if args.import_file is None:
         if args.apply:

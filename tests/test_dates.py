@@ -17,10 +17,11 @@ from openpyxl import Workbook, load_workbook
 
 from scrutiny_app.cli import main
 from scrutiny_app.domain.when import calendar_date, day_bounds, show_when
-from scrutiny_app.services import case_list, panels, recommendations, sampling, tracker
+from scrutiny_app.services import case_list, panels, recommendations, sampling
 from scrutiny_app.services.importer import import_file
 from scrutiny_app.services.report.content import build_document
-from scrutiny_app.services.tracker_import import apply_tracker_import, preview_tracker_import
+from scrutiny_app.services.tracker import export as tracker
+from scrutiny_app.services.tracker.returned import apply_tracker_import, preview_tracker_import
 from scrutiny_app.storage import Database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "databases"

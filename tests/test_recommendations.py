@@ -16,7 +16,7 @@ from scrutiny_app.services.recommendations import (
     parse_status,
     update_recommendation,
 )
-from scrutiny_app.services.tracker import TrackerFilter, addressed_to_options, tracker_rows
+from scrutiny_app.services.tracker.export import TrackerFilter, addressed_to_options, tracker_rows
 from scrutiny_app.storage import Database
 
 S = RecommendationStatus

@@ -16,7 +16,7 @@ from scrutiny_app.domain.vocab import force_choices
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import files, panels, recommendations
 from scrutiny_app.services.recommendations import parse_status
-from scrutiny_app.services.tracker import TRACKER_COLUMNS, export_tracker
+from scrutiny_app.services.tracker.export import TRACKER_COLUMNS, export_tracker
 from scrutiny_app.storage import Database
 from scrutiny_app.storage.models import Recommendation
 

@@ -25,8 +25,8 @@ from scrutiny_app.cli import main
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import panels, recommendations
 from scrutiny_app.services.recommendations import RecommendationRow, get_recommendation
-from scrutiny_app.services.tracker import export_tracker
-from scrutiny_app.services.tracker_import import (
+from scrutiny_app.services.tracker.export import export_tracker
+from scrutiny_app.services.tracker.returned import (
     MAX_CELL_CHARS,
     MAX_LINES_PER_LIST,
     MAX_RATIO,

@@ -21,8 +21,8 @@ from scrutiny_app.cli import main
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import panels, recommendations
 from scrutiny_app.services.recommendations import RecommendationRow, get_recommendation
-from scrutiny_app.services.tracker import TRACKER_COLUMNS, export_tracker
-from scrutiny_app.services.tracker_import import (
+from scrutiny_app.services.tracker.export import TRACKER_COLUMNS, export_tracker
+from scrutiny_app.services.tracker.returned import (
     apply_tracker_import,
     parse_date,
     preview_tracker_import,

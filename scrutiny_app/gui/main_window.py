@@ -1063,7 +1063,7 @@ class MainWindow(SessionMixin, QMainWindow):
 
     def export_tracker(self) -> None:
         try:
-            from scrutiny_app.services.tracker import export_tracker
+            from scrutiny_app.services.tracker.export import export_tracker
         except ImportError:
             QMessageBox.warning(
                 self,

@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
 
 from scrutiny_app.errors import UserError
 from scrutiny_app.gui.messages import show_error
-from scrutiny_app.services import recommendations, tracker, tracker_import
+from scrutiny_app.services import recommendations
 from scrutiny_app.services.recommendations import RecommendationRow
+from scrutiny_app.services.tracker import export as tracker
+from scrutiny_app.services.tracker import returned as tracker_import
 from scrutiny_app.storage.database import Database
 
 AnyIndex = QModelIndex | QPersistentModelIndex

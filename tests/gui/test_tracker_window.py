@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QListWidget, QPu
 
 from scrutiny_app.gui import tracker_window
 from scrutiny_app.gui.tracker_window import TrackerWindow
-from scrutiny_app.services import demo, recommendations, tracker
+from scrutiny_app.services import demo, recommendations
+from scrutiny_app.services.tracker import export as tracker
 from scrutiny_app.storage import Database
 
 from .disposal import dispose

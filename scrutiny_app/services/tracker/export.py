@@ -3,7 +3,7 @@
 **Export** (:func:`export_tracker`), to XLSX or CSV by the file's suffix. One row per
 recommendation with the DOMAIN.md columns and a last, hidden "Id" column holding the
 recommendation's stable UUID, so a sheet sent to the force and returned can be matched back row
-by row (:mod:`~scrutiny_app.services.tracker_import`). The workbook has a formatted header,
+by row (:mod:`~scrutiny_app.services.tracker.returned`). The workbook has a formatted header,
 frozen panes, real Excel dates, drop-down lists for Decision and Status (from a hidden "Lists"
 sheet, since status labels contain commas), and sheet protection with only the force's columns
 (:data:`FORCE_COLUMNS`) unlocked: the panel's columns are locked against slips, not secured (there

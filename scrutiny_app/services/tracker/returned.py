@@ -65,7 +65,7 @@ from scrutiny_app.services.recommendations import (
     status_change_problem,
     status_label,
 )
-from scrutiny_app.services.tracker import (
+from scrutiny_app.services.tracker.export import (
     COLUMN_FIELDS,
     EXPORTED_HEADER,
     FORCE_COLUMNS,

@@ -54,11 +54,9 @@ def create_main_window(db: Database) -> MainWindow:
 
 
 def _ensure_demo(db: Database) -> bool:
-    """Create the demo panels on a database with none; False if the demo module is missing."""
-    try:
-        from scrutiny_app.services.demo import ensure_demo
-    except ImportError:
-        return False
+    """Create the demo panels on a database with none; True if it did."""
+    from scrutiny_app.services.demo import ensure_demo
+
     return bool(ensure_demo(db))
 
 

@@ -155,7 +155,6 @@ class MainWindow(SessionMixin, QMainWindow):
         self.history = History()
         self._pending: dict[str, str] = {}  # field key -> text typed, not yet saved
         self._pending_item: int | None = None
-        self._dirty = False  # kept for callers of the old editor: True while text is pending
         self._loading = 0  # >0 while the code (not the user) changes widgets
         self._busy = False  # a background job is running
         self._outcome_template: tuple[str, tuple[str, ...]] | None = None
@@ -924,14 +923,10 @@ class MainWindow(SessionMixin, QMainWindow):
         if self.current_dialog is dialog:
             self.current_dialog = None
 
-    def _settle_edits(self, purpose: str = "") -> bool:
-        """Before an action that reloads the view or reads the judgements: save what was typed."""
-        return self.flush_edits() or True
-
     # ------------------------------------------------------------------ File
 
     def new_panel(self) -> None:
-        self._settle_edits()
+        self.flush_edits()
         try:
             available = templates.list_templates(self.db)
         except Exception as exc:
@@ -957,7 +952,7 @@ class MainWindow(SessionMixin, QMainWindow):
     def new_meeting(self) -> None:
         if not self._panels:
             return
-        self._settle_edits()
+        self.flush_edits()
         current = self.selected_panel()
 
         def submit(v: Any) -> int:
@@ -1030,14 +1025,9 @@ class MainWindow(SessionMixin, QMainWindow):
         meeting, panel = self.selected_meeting(), self.selected_panel()
         if meeting is None or panel is None:
             return
-        try:
-            from scrutiny_app.services.report.pdf import build_report
-        except ImportError:
-            QMessageBox.warning(
-                self, "Export report", "Report export is not available in this version."
-            )
-            return
-        if not self._settle_edits("before the report is exported"):
+        from scrutiny_app.services.report.pdf import build_report
+
+        if not self.flush_edits():  # what was typed could not be saved: said already
             return
         suggested = Path(self._last_dir) / f"{panel.code}-{meeting.date:%Y-%m-%d}-panel-report.pdf"
         path, _ = QFileDialog.getSaveFileName(
@@ -1062,15 +1052,8 @@ class MainWindow(SessionMixin, QMainWindow):
         )
 
     def export_tracker(self) -> None:
-        try:
-            from scrutiny_app.services.tracker.export import export_tracker
-        except ImportError:
-            QMessageBox.warning(
-                self,
-                "Export recommendation tracker",
-                "Tracker export is not available in this version.",
-            )
-            return
+        from scrutiny_app.services.tracker.export import export_tracker
+
         panel = self.selected_panel()
         stem = f"{panel.code}-recommendation-tracker" if panel else "recommendation-tracker"
         path, _ = QFileDialog.getSaveFileName(

@@ -42,18 +42,3 @@ def show_error(parent: QWidget | None, title: str, exc: BaseException) -> None:
             "Nothing was changed by this step, and everything recorded before it is safe. "
             "Please report this message to your system administrator.",
         )
-
-
-def ask_save_discard_cancel(parent: QWidget | None, title: str, text: str) -> str:
-    """'save', 'discard' or 'cancel'."""
-    buttons = (
-        QMessageBox.StandardButton.Save
-        | QMessageBox.StandardButton.Discard
-        | QMessageBox.StandardButton.Cancel
-    )
-    answer = QMessageBox.question(parent, title, text, buttons, QMessageBox.StandardButton.Save)
-    if answer == QMessageBox.StandardButton.Save:
-        return "save"
-    if answer == QMessageBox.StandardButton.Discard:
-        return "discard"
-    return "cancel"

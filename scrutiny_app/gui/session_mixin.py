@@ -81,7 +81,6 @@ class SessionMixin:
     _agreement: MeetingAgreement | None
     _pending: dict[str, str]
     _pending_item: int | None
-    _dirty: bool
     _busy: bool
     _outcome_actions: list[QAction]
     _clock: QElapsedTimer
@@ -591,7 +590,6 @@ class SessionMixin:
             self.flush_edits()
         self._pending_item = case.item_id
         self._pending[key] = text
-        self._dirty = True
         self._save_timer.start()
         self._update_status()
 
@@ -607,7 +605,6 @@ class SessionMixin:
             return True
         item_id, pending = self._pending_item, dict(self._pending)
         self._pending.clear()
-        self._dirty = False
         if item_id is None:
             return True
         user = self.acting()

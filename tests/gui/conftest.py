@@ -96,7 +96,6 @@ def window(qtbot, app: QApplication, db: Database) -> Iterator[MainWindow]:
     qtbot.waitExposed(w)
     w.activateWindow()
     yield w
-    w._dirty = False  # closing at teardown must never stop on an "unrecorded changes" box
 
 
 @dataclass(frozen=True)

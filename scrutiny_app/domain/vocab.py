@@ -1,4 +1,4 @@
-"""The controlled vocabularies real panels use (see docs/DOMAIN.md in the planning repo).
+"""The controlled vocabularies real panels use (see docs/DOMAIN.md).
 
 Values are stored in the database as these strings, so never rename a value: add a new one
 and a migration instead.

@@ -40,7 +40,7 @@ from scrutiny_app.services.templates import TemplateInfo
 
 Submit = Callable[[Any], Any]
 
-# Force roles a recommendation is usually addressed to (DOMAIN.md); any other text is allowed.
+# Force roles a recommendation is usually addressed to (docs/DOMAIN.md); any other text is allowed.
 FORCE_ROLES = (
     "Head of Professional Standards",
     "Force Crime Registrar",

@@ -122,7 +122,7 @@ class UpdateRow:
 
 @dataclass(frozen=True)
 class RecommendationRow:
-    """One row of the recommendation tracker (the columns of DOMAIN.md)."""
+    """One row of the recommendation tracker (the columns of docs/DOMAIN.md)."""
 
     id: int
     uuid: str

@@ -3,7 +3,7 @@
 - An Out of Court Disposals panel meeting on stalking and harassment: 24 synthetic,
   pseudonymised cases drawn from a synthetic population of 96, judged 3 appropriate,
   8 appropriate with observations, 12 inappropriate and 1 no consensus (the published figures
-  in DOMAIN.md), with observations and two recommendations.
+  in docs/DOMAIN.md), with observations and two recommendations.
 - A police powers (stop and search) meeting whose cases are a sample drawn from the real
   data.police.uk file for Avon and Somerset, January 2019 (shipped in resources/data).
 

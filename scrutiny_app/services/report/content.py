@@ -1,6 +1,6 @@
 """What the panel report says: one meeting's data turned into a :class:`ReportDocument`.
 
-Sections, in DOMAIN.md's order ("The report"): cover (panel, meeting, date, classification,
+Sections, in docs/DOMAIN.md's order ("The report"): cover (panel, meeting, date, classification,
 contents), purpose and remit, attendance (roles), performance context, theme and case
 selection (population, method, seed, numbers selected / reviewed / carried over), outcomes
 (table and chart), the Commissioner's summary, case-by-case findings, good practice and

@@ -5,7 +5,7 @@ bullet lines starting with ``- ``, ``**bold**``; see :func:`~scrutiny_app.servic
 per meeting and key in ``report_sections``. A section flagged ``internal`` appears in the
 internal (OFFICIAL-SENSITIVE) report only, never in the public one.
 
-The report places each section where DOMAIN.md puts it; the app's editor lists them with
+The report places each section where docs/DOMAIN.md puts it; the app's editor lists them with
 :func:`list_sections` in that order, with a title and a hint for each.
 """
 

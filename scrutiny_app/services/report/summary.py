@@ -1,7 +1,7 @@
 """The Commissioner's update paragraph, built from a meeting's outcome counts.
 
 "The Panel scrutinised 24 cases: 3 were found to be appropriate, 8 appropriate with observations
-and 12 inappropriate. The Panel did not reach consensus in one case." (DOMAIN.md, "The report").
+and 12 inappropriate. The Panel did not reach consensus in one case." (docs/DOMAIN.md, "The report").
 The report prints it; the app shows it with a Copy button (:func:`meeting_summary`).
 """
 

@@ -1,6 +1,6 @@
 """The panel session: members' own views, the reveal, the panel decision, and who is acting.
 
-A panel day (DOMAIN.md): each member present forms a view of a case on their own; the chair or
+A panel day (docs/DOMAIN.md): each member present forms a view of a case on their own; the chair or
 the scrutiny officer reveals the views; the panel discusses and records its decision, with its
 consensus and the dissenting views kept. "No consensus, more information needed" carries the
 case to the next meeting's sample.

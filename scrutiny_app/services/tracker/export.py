@@ -1,7 +1,7 @@
 """The recommendation tracker: the filtered view the app shows, and its export for the force.
 
 **Export** (:func:`export_tracker`), to XLSX or CSV by the file's suffix. One row per
-recommendation with the DOMAIN.md columns and a last, hidden "Id" column holding the
+recommendation with the docs/DOMAIN.md columns and a last, hidden "Id" column holding the
 recommendation's stable UUID, so a sheet sent to the force and returned can be matched back row
 by row (:mod:`~scrutiny_app.services.tracker.returned`). The workbook has a formatted header,
 frozen panes, real Excel dates, drop-down lists for Decision and Status (from a hidden "Lists"
@@ -66,7 +66,7 @@ LISTS_TITLE = "Lists"
 HELP_TITLE = "How to fill in"
 DATE_FORMAT = "d mmm yyyy"
 
-# (header, width in characters). The order is DOMAIN.md's; "Id" is the hidden last column.
+# (header, width in characters). The order is docs/DOMAIN.md's; "Id" is the hidden last column.
 _COLUMNS: tuple[tuple[str, float], ...] = (
     ("Reference", 20),
     ("Panel", 24),

@@ -25,6 +25,7 @@ run: sysdeps-window $(STAMP)
 ## The whole suite, offscreen: core, CLI, GUI, migrations and the PyInstaller bundle.
 test: sysdeps $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 ## Everything but the slow bundle build.
@@ -34,6 +35,7 @@ test-fast: sysdeps $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## A PyInstaller onedir bundle in dist/scrutiny-app/.
 bundle: $(STAMP)

@@ -396,7 +396,9 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
     def problem(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
         for pos in np.flatnonzero(mask):
             problems.append(
-                InputProblem(message(pos), file=ctx.file_name, row=int(labels[pos]), column=column)
+                InputProblem(
+                    message(int(pos)), file=ctx.file_name, row=int(labels[pos]), column=column
+                )
             )
         bad[mask] = True
 
@@ -409,13 +411,13 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
         values = _tidied(ctx, column, text, target, cells(column))
         if target.kind == "column":
             if target.name == "occurred_at":
-                stamps, not_date = parse_distinct(values.uniques)
+                stamps, not_date = parse_distinct(values.uniques)  # type: ignore[arg-type]
                 blank = np.isnat(stamps) & ~not_date  # what is neither a date nor "no date"
                 problem(values.per_row(blank), column, lambda _p: "blank date")
                 problem(
                     values.per_row(not_date),
                     column,
-                    lambda p, v=values: f"not a date: {quoted(v.value_at(p))}",
+                    lambda p, v=values: f"not a date: {quoted(v.value_at(p))}",  # type: ignore[misc]
                 )
                 common["occurred_at"] = Coded(values.codes, _datetime_text(stamps))
                 # Sorted as microseconds since 1970 (NaT, the smallest, for no date): the
@@ -446,7 +448,7 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
         dup = np.zeros(n, dtype=bool)
         first_row = ctx.seen_references
         for pos in np.flatnonzero(~bad & refs.test(lambda u: u != "")):
-            ref, row = refs.value_at(pos), int(labels[pos])
+            ref, row = refs.value_at(int(pos)), int(labels[pos])
             if first_row.setdefault(ref, row) != row:
                 dup[pos] = True
         ref_column = next(c for c, t in ctx.mapping.items() if t == "column:reference")
@@ -485,9 +487,9 @@ def build_rows(ctx: RowContext, frame: pd.DataFrame) -> BuiltRows:
     if ctx.sort_keys is not None:
         if "occurred_at" in common:
             columns[2] = occurred_order.take(good)
-        for key, column in zip(SORTABLE, columns[1:9], strict=True):
-            if isinstance(column, Coded):
-                ctx.sort_keys.add(key, column.uniques, column.codes, is_json=False)
+        for key, built in zip(SORTABLE, columns[1:9], strict=True):
+            if isinstance(built, Coded):
+                ctx.sort_keys.add(key, built.uniques, built.codes, is_json=False)
         for key, values in fields.items():
             ctx.sort_keys.add(f"field:{key}", values.uniques, values.codes[good], is_json=True)
         ctx.sort_keys.end_chunk(m)
@@ -626,7 +628,7 @@ def _typed(
         parsed = numbers.to_numpy(dtype=float, na_value=np.nan)
         unknown = filled & ~np.isfinite(parsed)  # "inf" is no number JSON can hold
         ctx.warn(column, "not a number", values, unknown, labels)
-        out = []
+        out: list[str | None] = []
         for text, ok, value, is_unknown in zip(
             texts, filled, parsed.tolist(), unknown, strict=True
         ):

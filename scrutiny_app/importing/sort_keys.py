@@ -131,7 +131,7 @@ def _dense_ranks(values: list[Any], is_json: bool) -> np.ndarray:
 def _text_ranks(values: np.ndarray) -> np.ndarray:
     """Ranks of text values (None first). Python orders str by code point, as SQLite's BINARY
     collation orders their UTF-8 bytes."""
-    filled = np.not_equal(values, None)
+    filled = np.not_equal(values, None)  # type: ignore[call-overload]  # numpy's stubs: None is valid
     texts = values[filled].tolist()
     distinct = sorted(set(texts))
     offset = 1 if len(texts) < len(values) else 0

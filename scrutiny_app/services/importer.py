@@ -618,9 +618,11 @@ def _import(
         panel_id, batch_id = panel.id, batch.id
         insert_sql = _insert_sql(panel_id, batch_id, db.engine.dialect.paramstyle)
         _check_parents(s, panel.id, meeting.id)
-        cursor = s.connection().connection.driver_connection.cursor()
+        raw = s.connection().connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
         checked = pipeline.built_chunks(info, chunks, ctx, chunk_rows, worker=reading)
-        with closing(
+        with closing(  # type: ignore[type-var]  # a generator: it has close()
             checked
         ):  # a cancel or an error ends the reading (import_file ends the worker)
             for chunk in checked:

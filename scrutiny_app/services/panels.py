@@ -287,7 +287,7 @@ def meeting_attendance(db: Database, meeting_id: int) -> tuple[AttendeeInfo, ...
                     confidentiality_signed=m.confidentiality_signed,
                 )
             )
-    order = {r: i for i, r in enumerate(MemberRole)}
+    order = {str(r.value): i for i, r in enumerate(MemberRole)}
     return tuple(sorted(out, key=lambda x: (order.get(x.role, 99), x.name.casefold())))
 
 

@@ -313,29 +313,29 @@ class Detector:
             if m.group("num"):
                 out.append((m.start(), m.end("num"), Kind.COLLAR_NUMBER))
         for m in _CAP_SEQ.finditer(text):
-            tokens = [(t.start(), t.end(), t.group()) for t in re.finditer(r"\S+", m.group())]
+            spans = [(t.start(), t.end(), t.group()) for t in re.finditer(r"\S+", m.group())]
             base = m.start()
             i = 0
-            while i < len(tokens):
-                s, e, tok = tokens[i]
+            while i < len(spans):
+                s, e, tok = spans[i]
                 if tok not in first:
                     i += 1
                     continue
                 j = i + 1
                 while (
-                    j < len(tokens)
-                    and tokens[j][2] not in _STOP_AFTER
-                    and (tokens[j][2] in surnames or tokens[j][2] in first)
+                    j < len(spans)
+                    and spans[j][2] not in _STOP_AFTER
+                    and (spans[j][2] in surnames or spans[j][2] in first)
                 ):
                     j += 1
-                if j == i + 1 and j < len(tokens):
-                    nxt = tokens[j][2]
+                if j == i + 1 and j < len(spans):
+                    nxt = spans[j][2]
                     if tok not in ambiguous and nxt not in _STOP_AFTER:
                         j += 1  # "Sarah Okonkwo": a clear first name and any surname
                 if j > i + 1:
-                    out.append((base + s, base + tokens[j - 1][1], Kind.NAME))
+                    out.append((base + s, base + spans[j - 1][1], Kind.NAME))
                 elif tok not in ambiguous and (
-                    not _at_sentence_start(text, base + s) or len(tokens) == 1
+                    not _at_sentence_start(text, base + s) or len(spans) == 1
                 ):
                     out.append((base + s, base + e, Kind.NAME))
                 i = j

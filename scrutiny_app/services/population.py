@@ -148,11 +148,12 @@ def _month_index(d: dt.date) -> int:
 
 def period(s: Session, meeting_id: int) -> Period:
     """The population's period, from each imported file's first and last case."""
-    rows = s.execute(
+    found = s.execute(
         select(func.min(Case.occurred_at), func.max(Case.occurred_at))
         .where(condition(s, meeting_id), Case.occurred_at.is_not(None))
         .group_by(Case.import_batch_id)
     ).all()
+    rows = [(a, b) for a, b in found if a is not None and b is not None]  # no NULLs: filtered
     if not rows:
         return Period(None, None, ())
     months: list[tuple[int, int]] = sorted(

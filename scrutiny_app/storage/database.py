@@ -141,6 +141,7 @@ class Database:
             return
         with _translated(self), self._writer.connect() as conn:
             raw = conn.connection.driver_connection
+            assert raw is not None
             raw.execute("PRAGMA foreign_keys = OFF")
             try:
                 with self._sessions(bind=conn) as session, session.begin():

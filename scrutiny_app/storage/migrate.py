@@ -128,8 +128,10 @@ def _run_upgrade(engine: Engine, cfg: Config) -> None:
     """
     with engine.connect() as conn:
         sqlite = engine.dialect.name == "sqlite"
+        raw = conn.connection.driver_connection
         if sqlite:
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys = OFF")
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
@@ -143,7 +145,8 @@ def _run_upgrade(engine: Engine, cfg: Config) -> None:
                         )
         finally:
             if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def _make_revision(message: str) -> None:  # pragma: no cover - developer tool

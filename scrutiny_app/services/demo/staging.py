@@ -93,7 +93,11 @@ def stage_session(
         for a in chosen:
             if conflicted == (r.item_id, a.member_id):
                 continue
-            target = published.outcome_code if published else rng.choice(codes[:3])
+            target: str = (
+                published.outcome_code
+                if published and published.outcome_code
+                else rng.choice(codes[:3])
+            )
             if target == "no_consensus" or rng.random() < 0.2:
                 target = rng.choice([c for c in codes if c != "no_consensus"])
             note = rng.choice(NOTES.get(target, ("",)))
@@ -110,7 +114,7 @@ def stage_session(
         session.reveal_views(db, r.item_id, by_member_id=officer.member_id, actor=officer.name)
     for r in rows[:decided]:
         published = reopened.published.get(r.item_id)
-        if published is None:
+        if published is None or published.outcome_code is None:
             continue
         session.save_decision(
             db,

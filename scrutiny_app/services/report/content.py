@@ -874,11 +874,13 @@ class _Builder:
             obs: tuple[Inline, ...] = (inline(observed),) if observed else ((Run(DASH),),)
             if r.item_id in d.internal_items:  # internal version only
                 obs = (*obs, inline(INTERNAL_NOTE, italic=True, muted=True))
+            first: tuple[Cell, ...]
             if self.public:
                 first = (_cell(f"Case {n}"),)
             else:
                 first = (_cell(str(n), muted=True), _cell(r.reference))
             table_rows.append((*first, Cell(self._summary_lines(r)), judgement, Cell(obs)))
+        columns: tuple[Column, ...]
         if self.public:
             columns = (
                 Column("Case", 14),
@@ -924,7 +926,7 @@ class _Builder:
                 text = self.free("meeting_cases", r.item_id, attr, text, label) or ""
                 if text:
                     found.setdefault(text, []).append(r)
-        items = []
+        items: list[tuple[Run, ...]] = []
         for text, rs in found.items():
             if self.public:
                 where = _case_numbers([self.number[r.item_id] for r in rs])
@@ -1276,7 +1278,7 @@ def _recommendation_steps(recs: Sequence[RecommendationRow], force: str) -> list
     return steps
 
 
-def _tint(hex_colour: str, strength: float = 0.22) -> str | None:
+def _tint(hex_colour: str | None, strength: float = 0.22) -> str | None:
     """``hex_colour`` mixed with white: a light cell fill in the outcome's colour."""
     if not hex_colour or not re.fullmatch(r"#[0-9a-fA-F]{6}", hex_colour):
         return None

@@ -259,7 +259,7 @@ def record_view(
         if answers:
             _check_answers(item, answers)
             new["answers"] = _merge_answers(new["answers"], answers)
-        empty = {"outcome_code": None, "note": "", "answers": {}}
+        empty: dict[str, Any] = {"outcome_code": None, "note": "", "answers": {}}
         if new == (before or empty):
             return None
         _write_view(s, item, member, new, actor or member.name)

@@ -415,17 +415,17 @@ def _export_xlsx(rows: list[RecommendationRow], out_path: Path, *, panel_id: int
         ws.add_data_validation(dv)
         return dv
 
-    col = letter("Decision")
-    drop_down(decision_range, "decision").add(f"{col}2:{col}{last_row}")
+    at = letter("Decision")
+    drop_down(decision_range, "decision").add(f"{at}2:{at}{last_row}")
     # Each row's Status list holds only what the force may set from where it is now.
-    col = letter("Status")
+    at = letter("Status")
     by_status: dict[RecommendationStatus, list[int]] = {}
     for i, r in enumerate(rows, start=2):
         by_status.setdefault(RecommendationStatus(r.status), []).append(i)
     for status, row_numbers in by_status.items():
         dv = drop_down(status_ranges[status], "status the force may set now")
         for n in row_numbers:
-            dv.add(f"{col}{n}")
+            dv.add(f"{at}{n}")
     dates = DataValidation(
         type="date",
         operator="greaterThan",

@@ -811,6 +811,7 @@ def preview_tracker_import(
                 )
                 continue
             old = getattr(rec, name)
+            new: Any
             if column in ("Response date", "Target date"):
                 try:
                     new = parse_date(value)

@@ -1,7 +1,7 @@
 """The public data.police.uk stop-and-search CSV: recognised by its header, mapped without help.
 
 The raw value of every cell is kept; what differs between years is normalised beside it
-(see docs/POLICE_UK.md):
+(see docs/DOMAIN.md, "The data.police.uk stop and search format"):
 - outcomes: the older wording (``Nothing found - no further action``, ``Suspect arrested``, ...)
   and the newer (``A no further action disposal``, ``Arrest``, ...) map to one outcome list;
 - self-defined ethnicity: older coded or current 18+1 labels, both mapped to 5 broad groups

@@ -54,10 +54,16 @@ def create_main_window(db: Database) -> MainWindow:
 
 
 def _ensure_demo(db: Database) -> bool:
-    """Create the demo panels on a database with none; True if it did."""
-    from scrutiny_app.services.demo import ensure_demo
+    """Create the demo panels on a database with none; True if it did. The demo module (and
+    the import machinery it uses, with pandas) is loaded only then: not at every start."""
+    from scrutiny_app.services import panels
 
-    return bool(ensure_demo(db))
+    if panels.list_panels(db):
+        return False
+    from scrutiny_app.services.demo import create_demo
+
+    create_demo(db)
+    return True
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

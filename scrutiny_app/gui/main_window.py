@@ -92,7 +92,6 @@ from scrutiny_app.services import (
     cases as case_service,
 )
 from scrutiny_app.services import (
-    importer,
     panels,
     recommendations,
     sampling,
@@ -975,7 +974,10 @@ class MainWindow(SessionMixin, QMainWindow):
         meeting = self.selected_meeting()
         if meeting is None:
             return
+        # Loaded when first used: the import machinery brings pandas, which the window's
+        # start does not need (issue 11, item 8).
         from scrutiny_app.gui.import_wizard import FILE_FILTER  # the wizard's own choices
+        from scrutiny_app.services import importer
 
         path, _ = QFileDialog.getOpenFileName(
             self, "Import cases: the force's extract", self._last_dir, FILE_FILTER

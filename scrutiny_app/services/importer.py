@@ -331,6 +331,18 @@ def _batch_with_file(s: Session, panel_id: int, sha256: str) -> ImportBatch | No
     )
 
 
+def _extract_path(path: str | Path) -> Path:
+    """The extract's path, refused in one line when it is a folder or no file."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(
+            f"{path} is a folder, not a file: choose the extract (CSV or XLSX) inside it"
+        )
+    if not path.is_file():
+        raise UserError(f"No such file: {path}")
+    return path
+
+
 def plan_import(
     db: Database,
     meeting_id: int,
@@ -340,13 +352,7 @@ def plan_import(
     mapping_name: str | None = None,
 ) -> ImportPlan:
     """Inspect ``path`` for an import into ``meeting_id``; writes nothing."""
-    path = Path(path)
-    if path.is_dir():
-        raise UserError(
-            f"{path} is a folder, not a file: choose the extract (CSV or XLSX) inside it"
-        )
-    if not path.is_file():
-        raise UserError(f"No such file: {path}")
+    path = _extract_path(path)
     with db.session() as s:
         _meeting, panel = _panel_view(s, meeting_id)
         known = _known_columns(s, panel.id)
@@ -522,13 +528,7 @@ def import_file(
     (:mod:`scrutiny_app.importing.values`). ``worker`` reads in a
     second process (None: for big CSV files; see :mod:`scrutiny_app.importing.pipeline`).
     """
-    path = Path(path)
-    if path.is_dir():
-        raise UserError(
-            f"{path} is a folder, not a file: choose the extract (CSV or XLSX) inside it"
-        )
-    if not path.is_file():
-        raise UserError(f"No such file: {path}")
+    path = _extract_path(path)
     progress(0, 0, f"Checking {path.name}")
     reading = _start_worker() if not dry_run and pipeline.wants_worker(path, worker) else None
     try:

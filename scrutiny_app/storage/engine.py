@@ -35,15 +35,9 @@ class DatabaseDamaged(StorageError):
 
 
 # SQLite's words for a failed write or read, and what the user is told (a path follows "{}").
-_SQLITE_ERRORS: tuple[tuple[str, type[StorageError], str], ...] = (
+_SQLITE_ERRORS: tuple[tuple[str | tuple[str, ...], type[StorageError], str], ...] = (
     (
-        "database is locked",
-        DatabaseBusy,
-        "The database {} is busy: another program (an import, or another copy of the app) "
-        "has held it for over {} s. Nothing was changed; try again when it has finished.",
-    ),
-    (
-        "database is busy",
+        ("database is locked", "database is busy"),
         DatabaseBusy,
         "The database {} is busy: another program (an import, or another copy of the app) "
         "has held it for over {} s. Nothing was changed; try again when it has finished.",
@@ -92,7 +86,7 @@ def storage_error(exc: BaseException, where: str) -> StorageError | None:
     file), or None for an error that is not one of these (a bug: let it through)."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     for words, kind, message in _SQLITE_ERRORS:
-        if words in text:
+        if any(w in text for w in ((words,) if isinstance(words, str) else words)):
             return kind(message.format(where, BUSY_TIMEOUT_MS // 1000))
     return None
 

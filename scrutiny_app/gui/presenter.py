@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scrutiny_app.domain.vocab import Consensus
 from scrutiny_app.gui.charts import Bar, TallyChart
+from scrutiny_app.gui.models import format_when
+from scrutiny_app.gui.review import CONSENSUS_LABELS, VIEWS
+from scrutiny_app.gui.session_dialogs import tally_bars
+from scrutiny_app.services.cases import SUMMARY_FIELDS, CaseRow, MeetingCases
+from scrutiny_app.services.panels import MeetingInfo, PanelInfo
+from scrutiny_app.services.session import CaseViews, ReviewTemplate
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,85 @@ class PresenterState:
         out += [f"{k} {v}" for k, v in self.facts]
         out += [b.label for b in self.view_bars] + [b.label for b in self.tally]
         return [*out, self.progress]
+
+
+def presenter_state(
+    panel: PanelInfo | None,
+    meeting: MeetingInfo | None,
+    cases: MeetingCases | None,
+    case: CaseRow | None,
+    views: CaseViews | None,
+    template: ReviewTemplate | None,
+    stage: str,
+) -> PresenterState:
+    """What the room's screen shows for ``case`` at ``stage``: no member names anywhere."""
+    heading = (
+        f"{panel.name} · {meeting.date.day} {meeting.date:%B %Y}"
+        + (f" · {meeting.theme}" if meeting.theme else "")
+        if panel and meeting
+        else "Scrutiny"
+    )
+    tally = tuple(tally_bars(cases)) if cases else ()
+    total = len(cases.rows) if cases else 0
+    if case is None or cases is None:
+        return PresenterState(
+            heading, "", "No case selected", (), "", "", (), "", "#888888",
+            cases.progress_text if cases else "", tally, total,
+        )  # fmt: skip
+    tpl = template
+    # The case's summary fields first (offence and disposal...), then the rest in the
+    # template's order, then the common fields; the window shows the first ten.
+    order = list(SUMMARY_FIELDS.get(cases.template.key, ()))
+    order += [f.key for f in tpl.fields if f.key not in order] if tpl else []
+    order += [k for k in case.fields if k not in order]
+    facts: list[tuple[str, str]] = []
+    for key in order:
+        value = case.fields.get(key)
+        if value in (None, ""):
+            continue
+        text = ("Yes" if value else "No") if isinstance(value, bool) else str(value)
+        label = tpl.field_label(key) if tpl else key.replace("_", " ").capitalize()
+        facts.append((label, text))
+    for label, value in (("Age band", case.age_band), ("Gender", case.gender),
+                         ("Area", case.area), ("Date", format_when(case.occurred_at))):  # fmt: skip
+        if value:
+            facts.append((label, value))
+    outcomes = {o.code: o for o in cases.template.outcomes}
+    view_bars: tuple[Bar, ...] = ()
+    if stage == VIEWS and views is not None:
+        stage_text = f"Members are forming their views: {views.count_text}"
+    elif views is not None and views.views:
+        codes = [v.outcome_code for v in views.views if v.outcome_code]
+        stage_text = f"The members' views: {len(codes)}"
+        view_bars = tuple(
+            Bar(o.label, codes.count(o.code), o.colour) for o in cases.template.outcomes
+        )
+    else:
+        stage_text = "The panel discusses and decides."
+    decision, colour = "", "#888888"
+    if case.decided and case.outcome_code in outcomes:
+        o = outcomes[case.outcome_code]
+        consensus = CONSENSUS_LABELS.get(Consensus(case.consensus), "") if case.consensus else ""
+        decision = f"Panel decision: {o.label}" + (
+            f" ({consensus.lower()})" if consensus and not o.is_carry_over else ""
+        )
+        if o.is_carry_over:
+            decision += " — carried over to the next meeting"
+        colour = o.colour
+    return PresenterState(
+        heading=heading,
+        position=f"Case {case.position + 1} of {total}",
+        reference=case.reference,
+        facts=tuple(facts),
+        stage=stage,
+        stage_text=stage_text,
+        view_bars=view_bars,
+        decision_text=decision,
+        decision_colour=colour,
+        progress=cases.progress_text,
+        tally=tally,
+        total=total,
+    )
 
 
 class PresenterWindow(QWidget):

@@ -5,38 +5,29 @@ template's questions; the others' views stay hidden. Stage 2, *panel decision*: 
 by side, then the panel's outcome, consensus, dissent, observations, good practice, learning,
 the questions and tags.
 
-The form only shows and collects: it emits signals, and the main window calls the services
-(every change is saved as it is made). Values the window puts in while loading never come back
+The form only shows and collects: it emits signals, and the
+:class:`~scrutiny_app.gui.reviewer.Reviewer` calls the services (every change is saved as it is
+made) and asks the form to show what is saved (``show_*``). Values the window puts in while loading never come back
 out as signals, and a text box is only rewritten when its saved text differs from what it shows,
 so the cursor and the focus stay where the user left them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import html
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QButtonGroup,
     QCheckBox,
     QComboBox,
-    QCompleter,
-    QFrame,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -45,8 +36,17 @@ from PySide6.QtWidgets import (
 )
 
 from scrutiny_app.domain.vocab import Consensus
-from scrutiny_app.gui.style import outcome_button_style, text_on
-from scrutiny_app.services.session import QuestionInfo, ReviewTemplate, ViewInfo
+from scrutiny_app.gui.review_parts import (
+    OutcomeButtons,
+    QuestionsPanel,
+    TagEditor,
+    ViewsPanel,
+    section,
+    text_edit,
+    wrapped_label,
+)
+from scrutiny_app.services.cases import CaseRow
+from scrutiny_app.services.session import CaseViews, ReviewTemplate, SessionUser
 from scrutiny_app.services.templates import Outcome
 
 VIEWS = "views"
@@ -63,348 +63,6 @@ DECISION_FIELDS = (
     ("individual_learning", "&Individual learning", "Learning for the officer(s) involved"),
     ("organisational_learning", "Organisational &learning", "Learning for the force as a whole"),
 )
-
-
-def answer_label(answer: str) -> str:
-    return answer[:1].upper() + answer[1:]
-
-
-def _text_edit(name: str, placeholder: str, lines: int) -> QPlainTextEdit:
-    edit = QPlainTextEdit()
-    edit.setObjectName(name)
-    edit.setTabChangesFocus(True)
-    edit.setPlaceholderText(placeholder)
-    edit.setAccessibleName(placeholder)
-    fm = edit.fontMetrics()
-    edit.setMinimumHeight(fm.lineSpacing() * lines + 14)
-    edit.setMaximumHeight(fm.lineSpacing() * (lines + 3) + 14)
-    edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    return edit
-
-
-def _section(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("sectionLabel")
-    return label
-
-
-# =========================================================================== outcome buttons
-
-
-def _wrapped_label(name: str, *, rich: bool = False) -> QLabel:
-    """A word-wrapped label, styled by its object name (app.qss)."""
-    label = QLabel()
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    if rich:
-        label.setTextFormat(Qt.TextFormat.RichText)
-    return label
-
-
-class OutcomeButtons(QWidget):
-    """The outcome scheme as large, checkable buttons with their number keys."""
-
-    chosen = Signal(str)
-
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(5)
-        self.group = QButtonGroup(self)
-        self.group.setExclusive(True)
-        self.buttons: dict[str, QPushButton] = {}
-
-    def set_outcomes(self, outcomes: Sequence[Outcome]) -> None:
-        for button in self.buttons.values():
-            self.group.removeButton(button)
-            button.deleteLater()
-        self.buttons.clear()
-        for i, outcome in enumerate(outcomes):
-            key = str(i + 1) if i < 9 else ""
-            button = QPushButton(f"{key}    {outcome.label}" if key else outcome.label)
-            button.setObjectName(f"outcome_{outcome.code}")
-            button.setProperty("outcomeCode", outcome.code)
-            button.setCheckable(True)
-            button.setStyleSheet(outcome_button_style(outcome.colour, large=True))
-            button.setToolTip(f"{outcome.label} (key {key})" if key else outcome.label)
-            button.setAccessibleName(f"Outcome: {outcome.label}")
-            button.clicked.connect(partial(self.chosen.emit, outcome.code))
-            self.group.addButton(button)
-            self._layout.addWidget(button)
-            button.show()  # not left to a queued show: it must take the focus at once
-            self.buttons[outcome.code] = button
-
-    def set_checked(self, code: str | None) -> None:
-        self.group.setExclusive(False)
-        for c, button in self.buttons.items():
-            button.setChecked(c == code)
-        self.group.setExclusive(True)
-
-    def checked(self) -> str | None:
-        return next((c for c, b in self.buttons.items() if b.isChecked()), None)
-
-    def focus_target(self) -> QWidget:
-        checked = self.checked()
-        if checked:
-            return self.buttons[checked]
-        return next(iter(self.buttons.values()), self)
-
-
-# =========================================================================== questions
-
-
-class QuestionsPanel(QWidget):
-    """The template's review questions, each with its answers as radio buttons."""
-
-    answered = Signal(str, str)
-
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(2)
-        self.groups: dict[str, QButtonGroup] = {}
-        self.radios: dict[tuple[str, str], QRadioButton] = {}
-        self._loading = 0
-
-    def set_questions(self, questions: Sequence[QuestionInfo]) -> None:
-        while self._layout.count():
-            item = self._layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().hide()
-                item.widget().deleteLater()
-        self.groups.clear()
-        self.radios.clear()
-        group_name = None
-        for q in questions:
-            if q.group and q.group != group_name:
-                group_name = q.group
-                heading = QLabel(q.group)
-                heading.setObjectName("questionGroup")
-                self._layout.addWidget(heading)
-            text = QLabel(q.text)
-            text.setWordWrap(True)
-            text.setObjectName("questionText")
-            self._layout.addWidget(text)
-            row = QWidget()
-            row_layout = QHBoxLayout(row)
-            row_layout.setContentsMargins(12, 0, 0, 6)
-            row_layout.setSpacing(14)
-            group = QButtonGroup(row)
-            group.setExclusive(True)
-            for answer in q.answers:
-                radio = QRadioButton(answer_label(answer))
-                radio.setObjectName(f"answer_{q.key}_{answer.replace(' ', '_')}")
-                radio.setAccessibleName(f"{q.text}: {answer_label(answer)}")
-                radio.toggled.connect(partial(self._toggled, q.key, answer))
-                group.addButton(radio)
-                row_layout.addWidget(radio)
-                self.radios[(q.key, answer)] = radio
-            row_layout.addStretch(1)
-            self.groups[q.key] = group
-            self._layout.addWidget(row)
-        for i in range(self._layout.count()):
-            widget = self._layout.itemAt(i).widget()
-            if widget is not None:
-                widget.show()
-
-    def _toggled(self, key: str, answer: str, checked: bool) -> None:
-        if checked and not self._loading:
-            self.answered.emit(key, answer)
-
-    def set_answers(self, answers: dict[str, str]) -> None:
-        self._loading += 1
-        try:
-            for key, group in self.groups.items():
-                group.setExclusive(False)
-                for button in group.buttons():
-                    button.setChecked(False)
-                radio = self.radios.get((key, str(answers.get(key, ""))))
-                if radio is not None:
-                    radio.setChecked(True)
-                group.setExclusive(True)
-        finally:
-            self._loading -= 1
-
-    def answers(self) -> dict[str, str]:
-        return {key: answer for (key, answer), r in self.radios.items() if r.isChecked()}
-
-    def radio(self, key: str, answer: str) -> QRadioButton | None:
-        return self.radios.get((key, answer))
-
-
-# =========================================================================== views side by side
-
-
-class ViewsPanel(QWidget):
-    """The members' views on a case, side by side (shown once revealed)."""
-
-    PER_ROW = 3
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("viewsPanel")
-        self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(6)
-        self.cards: list[QFrame] = []
-
-    def set_views(self, views: Sequence[ViewInfo], outcomes: dict[str, Outcome]) -> None:
-        for card in self.cards:
-            card.deleteLater()
-        self.cards.clear()
-        shown = [v for v in views if v.outcome_code or v.note]
-        if not shown:
-            empty = QFrame()
-            layout = QVBoxLayout(empty)
-            layout.setContentsMargins(0, 0, 0, 0)
-            layout.addWidget(QLabel("No member recorded a view on this case."))
-            self._grid.addWidget(empty, 0, 0)
-            empty.show()
-            self.cards.append(empty)
-            return
-        for i, view in enumerate(shown):
-            card = QFrame()
-            card.setObjectName("viewCard")
-            layout = QVBoxLayout(card)
-            layout.setContentsMargins(8, 6, 8, 8)
-            layout.setSpacing(4)
-            name = QLabel(view.name)
-            name.setObjectName("viewName")
-            name.setTextFormat(Qt.TextFormat.PlainText)
-            layout.addWidget(name)
-            outcome = outcomes.get(view.outcome_code or "")
-            chip = QLabel(outcome.label if outcome else "No outcome chosen")
-            chip.setObjectName("viewOutcome")
-            chip.setTextFormat(Qt.TextFormat.PlainText)
-            chip.setWordWrap(True)
-            if outcome is not None:
-                chip.setStyleSheet(
-                    f"background:{outcome.colour}; color:{text_on(outcome.colour)};"
-                    "border-radius:3px; padding:3px 6px; font-weight:600;"
-                )
-            layout.addWidget(chip)
-            note = QLabel(view.note or "(no note)")
-            note.setObjectName("viewNote")
-            note.setTextFormat(Qt.TextFormat.PlainText)
-            note.setWordWrap(True)
-            note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(note)
-            layout.addStretch(1)
-            card.setAccessibleName(
-                f"{view.name}: {outcome.label if outcome else 'no outcome'}. {view.note}"
-            )
-            self._grid.addWidget(card, i // self.PER_ROW, i % self.PER_ROW)
-            card.show()
-            self.cards.append(card)
-        for col in range(self.PER_ROW):
-            self._grid.setColumnStretch(col, 1)
-
-    def texts(self) -> list[str]:
-        return [c.accessibleName() for c in self.cards]
-
-
-# =========================================================================== tags
-
-
-class TagEditor(QWidget):
-    """The case's tags as chips, and a box to add one with completion from the panel's list."""
-
-    added = Signal(str)
-    removed = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("tagEditor")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        self.chips = QListWidget()
-        self.chips.setObjectName("tagChips")
-        self.chips.setAccessibleName("Tags on this case (Delete removes the selected tag)")
-        self.chips.setFlow(QListView.Flow.LeftToRight)
-        self.chips.setWrapping(True)
-        self.chips.setResizeMode(QListView.ResizeMode.Adjust)
-        self.chips.setSpacing(3)
-        self.chips.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.chips.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.chips.installEventFilter(self)
-        self.chips.itemDoubleClicked.connect(lambda item: self.removed.emit(item.text()))
-        fm = self.chips.fontMetrics()
-        self.chips.setFixedHeight(fm.height() * 2 + 24)
-        layout.addWidget(self.chips)
-        row = QHBoxLayout()
-        self.edit = QLineEdit()
-        self.edit.setObjectName("tagEdit")
-        self.edit.setPlaceholderText("Add a tag: type, then Enter (the panel's tags complete)")
-        self.edit.setAccessibleName("Add a tag")
-        self.edit.setClearButtonEnabled(True)
-        self._names = QStringListModel(self)
-        self.completer = QCompleter(self._names, self)
-        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.edit.setCompleter(self.completer)
-        self.edit.returnPressed.connect(self._submit)
-        row.addWidget(self.edit, 1)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Remove the selected tag from this case (Delete)")
-        self.remove_button.clicked.connect(self._remove_selected)
-        row.addWidget(self.remove_button)
-        layout.addLayout(row)
-        self._update_remove()
-        self.chips.itemSelectionChanged.connect(self._update_remove)
-
-    def _submit(self) -> None:
-        text = " ".join(self.edit.text().split())
-        if text:
-            self.added.emit(text)
-
-    def _remove_selected(self) -> None:
-        item = self.chips.currentItem()
-        if item is not None:
-            self.removed.emit(item.text())
-
-    def _update_remove(self) -> None:
-        self.remove_button.setEnabled(self.chips.currentItem() is not None and self.isEnabled())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.chips
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and (
-                event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
-                or event.matches(QKeySequence.StandardKey.Delete)
-            )
-        ):
-            self._remove_selected()
-            return True
-        return super().eventFilter(watched, event)
-
-    def set_tags(self, names: Sequence[str]) -> None:
-        current = self.chips.currentItem().text() if self.chips.currentItem() else None
-        self.chips.clear()
-        for name in names:
-            item = QListWidgetItem(name)
-            item.setToolTip(f"{name} (double-click or Delete to remove)")
-            self.chips.addItem(item)
-            if name == current:
-                self.chips.setCurrentItem(item)
-        self.chips.setVisible(bool(names))
-        self._update_remove()
-
-    def tags(self) -> list[str]:
-        return [self.chips.item(i).text() for i in range(self.chips.count())]
-
-    def set_completions(self, names: Sequence[str]) -> None:
-        self._names.setStringList(list(names))
-
-    def clear_input(self) -> None:
-        self.edit.clear()
 
 
 # =========================================================================== the form
@@ -461,7 +119,7 @@ class ReviewForm(QWidget):
         strip.addWidget(self.stage_decision_label)
         strip.addStretch(1)
         layout.addLayout(strip)
-        self.status_label = _wrapped_label("reviewStatus", rich=True)
+        self.status_label = wrapped_label("reviewStatus", rich=True)
         layout.addWidget(self.status_label)
 
         self.pages = QStackedWidget()
@@ -472,7 +130,7 @@ class ReviewForm(QWidget):
         self.pages.currentChanged.connect(self._fit_pages)
 
         # ---- tags (shared by both stages)
-        layout.addWidget(_section("Tags"))
+        layout.addWidget(section("Tags"))
         self.tag_editor = TagEditor()
         self.tag_editor.added.connect(self.tagAdded)
         self.tag_editor.removed.connect(self.tagRemoved)
@@ -520,20 +178,20 @@ class ReviewForm(QWidget):
         self.view_outcomes.chosen.connect(partial(self.outcomeChosen.emit, VIEWS))
         own.addWidget(self.view_outcomes)
         note_label = QLabel("Your &note")
-        self.note_edit = _text_edit("noteEdit", "Why you reached this view", 3)
+        self.note_edit = text_edit("noteEdit", "Why you reached this view", 3)
         note_label.setBuddy(self.note_edit)
         self._watch("view:note", self.note_edit)
         own.addWidget(note_label)
         own.addWidget(self.note_edit)
         self.view_questions = QuestionsPanel("viewQuestions")
         self.view_questions.answered.connect(partial(self.answerChosen.emit, VIEWS))
-        self.view_questions_label = _section("Questions")
+        self.view_questions_label = section("Questions")
         own.addWidget(self.view_questions_label)
         own.addWidget(self.view_questions)
         layout.addWidget(self.own_box)
-        self.blocked_label = _wrapped_label("blockedLabel", rich=True)
+        self.blocked_label = wrapped_label("blockedLabel", rich=True)
         layout.addWidget(self.blocked_label)
-        self.views_in_label = _wrapped_label("viewsInLabel", rich=True)
+        self.views_in_label = wrapped_label("viewsInLabel", rich=True)
         layout.addWidget(self.views_in_label)
         buttons = QHBoxLayout()
         self.reveal_button = QPushButton("Reveal the views")
@@ -555,11 +213,11 @@ class ReviewForm(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self.views_title = _section("Members' views")
+        self.views_title = section("Members' views")
         layout.addWidget(self.views_title)
         self.views_panel = ViewsPanel()
         layout.addWidget(self.views_panel)
-        self.case_agreement_label = _wrapped_label("hintLabel", rich=False)
+        self.case_agreement_label = wrapped_label("hintLabel", rich=False)
         layout.addWidget(self.case_agreement_label)
 
         self.decision_box = QGroupBox("Panel decision")
@@ -581,25 +239,30 @@ class ReviewForm(QWidget):
         row.addWidget(self.consensus_combo, 1)
         d.addLayout(row)
         dissent_label = QLabel("&Dissenting views (kept with the decision)")
-        self.dissent_edit = _text_edit("dissentEdit", "Views that differ from the decision", 2)
+        self.dissent_edit = text_edit("dissentEdit", "Views that differ from the decision", 2)
         dissent_label.setBuddy(self.dissent_edit)
         self._watch("decision:dissent", self.dissent_edit)
         d.addWidget(dissent_label)
         d.addWidget(self.dissent_edit)
-        self.decision_hint = _wrapped_label("hintLabel", rich=False)
+        self.decision_hint = wrapped_label("hintLabel", rich=False)
         d.addWidget(self.decision_hint)
         for key, label_text, placeholder in DECISION_FIELDS:
             label = QLabel(label_text)
-            edit = _text_edit(f"{key}Edit", placeholder, 3)
+            edit = text_edit(f"{key}Edit", placeholder, 3)
             label.setBuddy(edit)
             self._watch(f"decision:{key}", edit)
             d.addWidget(label)
             d.addWidget(edit)
+        t = self.text_edits
+        self.observations_edit = t["decision:observations"]
+        self.good_practice_edit = t["decision:good_practice"]
+        self.individual_learning_edit = t["decision:individual_learning"]
+        self.organisational_learning_edit = t["decision:organisational_learning"]
         self.internal_check = QCheckBox("Keep this judgement out of the public report")
         self.internal_check.setObjectName("internalCheck")
         self.internal_check.toggled.connect(self._internal_toggled)
         d.addWidget(self.internal_check)
-        self.decision_questions_label = _section("Questions (the panel's answers)")
+        self.decision_questions_label = section("Questions (the panel's answers)")
         d.addWidget(self.decision_questions_label)
         self.decision_questions = QuestionsPanel("decisionQuestions")
         self.decision_questions.answered.connect(partial(self.answerChosen.emit, DECISION))
@@ -701,3 +364,178 @@ class ReviewForm(QWidget):
     def focus_target(self) -> QWidget:
         """Where the focus goes when the case changes: the current stage's outcome buttons."""
         return self.outcome_buttons().focus_target()
+
+    def outcome_button(self, code: str) -> QPushButton | None:
+        """The outcome button ``code`` of the stage shown."""
+        return self.outcome_buttons().buttons.get(code)
+
+    # ------------------------------------------------------------------ showing a case
+
+    def show_nothing(self) -> None:
+        """No case selected."""
+        self.setEnabled(False)
+        self.set_stage(DECISION)
+        self.box.setTitle("Review")
+        with self.loading():
+            self.decision_outcomes.set_checked(None)
+            self.view_outcomes.set_checked(None)
+            for key in self.text_edits:
+                self.set_text(key, "")
+            self.tag_editor.set_tags([])
+        self.views_panel.set_views([], {})
+        self.status_label.setText("Select a case in the list to review it.")
+
+    def show_views_stage(
+        self, case: CaseRow, views: CaseViews, user: SessionUser, names: dict[int, str]
+    ) -> None:
+        """Stage 1: the acting member's own view, and who has recorded theirs."""
+        own = views.own
+        self.view_outcomes.set_checked(own.outcome_code if own else None)
+        self.set_text("view:note", own.note if own else "")
+        self.view_questions.set_answers(own.answers if own else {})
+        declared = views.declared(user.member_id)
+        blocked = ""
+        if user.member_id is None:
+            blocked = (
+                f"You are using the app as {html.escape(user.name)}, who is not on the "
+                "attendance: only members present record a view. Choose who is using the app "
+                "with Ctrl+U."
+            )
+        elif declared is not None:
+            blocked = (
+                "You declared an interest in this case"
+                + (f" ({html.escape(declared.reason)})" if declared.reason else "")
+                + ": you do not record a view on it."
+            )
+        elif not user.can_judge:
+            blocked = (
+                f"You attend as {html.escape(user.role_label)}: only panel members record a "
+                "view. The members' views stay hidden until you reveal them."
+            )
+        self.own_box.setVisible(not blocked)
+        self.own_box.setTitle(f"Your view — {user.name}")
+        self.blocked_label.setText(blocked)
+        self.blocked_label.setVisible(bool(blocked))
+        done = set(views.recorded)
+        waiting = [m for m in views.expected if m not in done]
+        parts = [f"✓ {html.escape(names.get(m, '?'))}" for m in views.recorded] + [
+            f"… {html.escape(names.get(m, '?'))}" for m in waiting
+        ]
+        interests = [f"{html.escape(i.name)} declared an interest" for i in views.interests]
+        self.views_in_label.setText(
+            f"<b>{views.count_text}</b>"
+            + (": " + " &nbsp; ".join(parts) if parts else "")
+            + ("<br>" + "; ".join(interests) if interests else "")
+            + "<br><span style='color:#5b6472'>The views stay hidden until the chair or the "
+            "officer reveals them (Ctrl+Shift+V).</span>"
+        )
+        self.reveal_button.setEnabled(user.can_reveal)
+        self.reveal_button.setToolTip(
+            "Show every member's view on this case (Ctrl+Shift+V)"
+            if user.can_reveal
+            else "Only the chair or the scrutiny officer reveals the views"
+        )
+        self.declare_button.setText(
+            "Withdraw my declaration" if declared is not None else "Declare an interest…"
+        )
+        self.declare_button.setEnabled(user.member_id is not None)
+
+    def show_decision_stage(
+        self, case: CaseRow, views: CaseViews | None, *, typed: frozenset[str] = frozenset()
+    ) -> None:
+        """Stage 2: the revealed views, then the panel's decision as saved.
+
+        ``typed``: text boxes whose typing is not saved yet; they keep what they show.
+        """
+        outcomes = self.outcomes()
+        shown = views.views if views is not None else ()
+        self.views_panel.set_views(shown, outcomes)
+        self.views_title.setVisible(bool(shown) or bool(views and views.recorded))
+        self.views_panel.setVisible(bool(shown))
+        agreement = views_agreement([v.outcome_code for v in shown if v.outcome_code], outcomes)
+        self.case_agreement_label.setText(agreement)
+        self.case_agreement_label.setVisible(bool(agreement))
+        self.decision_outcomes.set_checked(case.outcome_code)
+        tpl = self._template
+        outcome = tpl.template.outcome(case.outcome_code) if (tpl and case.outcome_code) else None
+        self.set_consensus(case.consensus or Consensus.UNANIMOUS.value)
+        self.consensus_combo.setEnabled(case.decided and not (outcome and outcome.is_carry_over))
+        for name in ("observations", "good_practice", "individual_learning",
+                     "organisational_learning", "dissent"):  # fmt: skip
+            key = f"decision:{name}"
+            if key not in typed:
+                self.set_text(key, getattr(case, name))
+        for key, edit in self.text_edits.items():
+            if key.startswith("decision:"):
+                edit.setEnabled(case.decided)
+        self.set_internal(case.internal)
+        self.internal_check.setEnabled(case.decided)
+        self.decision_questions.set_answers(case.answers)
+        self.decision_questions.setEnabled(case.decided)
+        self.decision_hint.setText(
+            ""
+            if case.decided
+            else f"Choose the panel's outcome (keys 1–{self.keys()}) to start the record."
+        )
+        self.decision_hint.setVisible(not case.decided)
+
+    def keys(self) -> int:
+        """How many outcomes have a number key (1-9)."""
+        return min(len(self.outcomes()), 9)
+
+    def show_status(self, case: CaseRow, views: CaseViews | None, *, saving: bool) -> None:
+        """Where the case stands, what the keys do, and whether what was typed is saved."""
+        keys = self.keys()
+        if self.stage == VIEWS:
+            own = views.own if views else None
+            if own is not None and own.outcome_code:
+                label = self.outcomes()[own.outcome_code].label
+                state = f"Your view: <b>{html.escape(label)}</b>"
+            else:
+                state = "Stage 1: each member records their own view"
+            hint = f"Press 1–{keys} for your view; Ctrl+Enter: next case."
+        else:
+            if case.decided:
+                state = f"Decided: <b>{html.escape(case.outcome_label)}</b>"
+                if case.consensus:
+                    consensus = CONSENSUS_LABELS.get(Consensus(case.consensus), case.consensus)
+                    state += f" ({consensus.lower()})"
+                if case.recorded_by:
+                    state += f" · recorded by {html.escape(case.recorded_by)}"
+            else:
+                state = "Stage 2: the panel decides"
+            hint = f"Press 1–{keys} for the panel's outcome; Ctrl+Enter: decided, next case."
+        if saving:
+            state += " &nbsp;<span style='color:#9a5b00'>saving…</span>"
+        else:
+            state += " &nbsp;<span style='color:#2e7d32'>✓ saved</span>"
+        self.status_label.setText(f"{state}<br><span style='color:#5b6472'>{hint}</span>")
+
+    def show_acting(self, user: SessionUser) -> None:
+        self.acting_button.setText(f"Using the app: {user.label}  ▾")
+        self.acting_button.setToolTip(
+            "Who is using the app: views and decisions are saved under this name. "
+            "Click (or Ctrl+U) to change."
+        )
+        self.acting_button.setAccessibleName(f"Using the app: {user.label}. Change (Ctrl+U)")
+
+
+def views_agreement(codes: list[str], outcomes: dict[str, Outcome]) -> str:
+    """The revealed views on one case in words: "All 3 members chose ...", "Split: ..."."""
+    if not codes:
+        return ""
+    top = max(set(codes), key=codes.count)
+    n = len(codes)
+    pairs = n * (n - 1)
+    same = sum(codes.count(c) * (codes.count(c) - 1) for c in set(codes))
+    if n == 1:
+        text = f"One view: {outcomes[top].label}"
+    elif codes.count(top) == n:
+        text = f"All {n} members chose {outcomes[top].label}"
+    else:
+        order = list(outcomes)
+        split = sorted(set(codes), key=lambda c: (-codes.count(c), order.index(c)))
+        text = "Split: " + ", ".join(f"{codes.count(c)} {outcomes[c].label}" for c in split)
+    if pairs:
+        text += f" · pairwise agreement {100 * same / pairs:.0f}%"
+    return text

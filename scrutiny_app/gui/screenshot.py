@@ -61,9 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if meeting_id is not None and not window.select_meeting(meeting_id):
                 print(f"screenshot: no meeting {meeting_id}", file=sys.stderr)
                 return 2
-            index = window.case_proxy.index(args.case, 0)
+            index = window.page.case_proxy.index(args.case, 0)
             if index.isValid():
-                window.case_table.setCurrentIndex(index)
+                window.page.case_table.setCurrentIndex(index)
         settle = QEventLoop()  # let layouts and the first paint happen
         QTimer.singleShot(150, settle.quit)
         settle.exec()

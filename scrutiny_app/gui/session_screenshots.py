@@ -66,20 +66,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 window.current_dialog.reject()
             users = {u.name: u for u in session.session_users(db, ids.oocd_meeting)}
             officer = next(u for u in users.values() if u.role == "officer")
-            window.set_acting(ids.oocd_meeting, officer)
-            window.select_case(staged.current_item)
+            window.people.set_acting(ids.oocd_meeting, officer)
+            window.page.select_case(staged.current_item)
             save(window, "session-review-decision")
 
             # Stage 1 as a member sees it: their own view, the others hidden.
             rows = cases.meeting_cases(db, ids.oocd_meeting).rows
             hidden = next(r for r in rows if not r.revealed and not r.decided)
             member = next(u for u in users.values() if u.member_id == staged.judges[1])
-            window.set_acting(ids.oocd_meeting, member)
-            window.select_case(hidden.item_id)
+            window.people.set_acting(ids.oocd_meeting, member)
+            window.page.select_case(hidden.item_id)
             save(window, "session-review-views")
 
-            window.set_acting(ids.oocd_meeting, officer)
-            window.select_case(staged.current_item)
+            window.people.set_acting(ids.oocd_meeting, officer)
+            window.page.select_case(staged.current_item)
             window.toggle_presenter()
             presenter = window.presenter
             assert presenter is not None

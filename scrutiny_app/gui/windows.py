@@ -1,8 +1,8 @@
 """Open the app's secondary windows from the main window: the import wizard, the sample dialog,
 the population list, the report window and the recommendation tracker.
 
-Each opener takes the main window (for its database, selection, refresh and status bar) so
-that the main window itself only adds actions that call these.
+Each opener takes the main window (for its database, selection, status bar and the
+announcement of what changed) so that the main window itself only adds actions that call these.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QWidget
 
+from scrutiny_app.gui.operations import Changes
 from scrutiny_app.services import panels
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def open_import_wizard(window: MainWindow, path: str = "") -> QDialog | None:
 
     def finished(code: int) -> None:
         if code == QDialog.DialogCode.Accepted and wizard.result is not None:
-            window.refresh()
+            window.ops.announce(Changes(panels=True, meeting=meeting.id))
             window.show_status(wizard.result.summary)
 
     wizard.finished.connect(finished)
@@ -85,7 +86,7 @@ def open_sample_dialog(window: MainWindow) -> QDialog | None:
 
     def finished(code: int) -> None:
         if code == QDialog.DialogCode.Accepted and dialog.result is not None:
-            window.refresh()
+            window.ops.announce(Changes(panels=True, meeting=meeting.id))
             window.show_status(
                 f"Sample drawn: {dialog.result.size} cases, seed {dialog.result.seed}"
             )
@@ -123,7 +124,8 @@ def open_tracker(window: MainWindow) -> QWidget:
 
     choices = [(p.id, p.name) for p in panels.list_panels(window.db)]
     dialog = _owned(TrackerWindow(window.db, choices, parent=window))
-    dialog.finished.connect(lambda _code: window.refresh())
+    # It issues recommendations and applies the force's answers.
+    dialog.finished.connect(lambda _code: window.ops.announce(Changes(recommendations=True)))
     dialog.show()
     return dialog
 

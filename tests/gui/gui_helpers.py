@@ -52,11 +52,11 @@ def click(qtbot, widget) -> None:
 
 def click_row(qtbot, w: MainWindow, row: int, column: int = 1) -> None:
     """Click a row of the case table as a user would."""
-    index = w.case_proxy.index(row, column)
-    w.case_table.scrollTo(index)
-    rect = w.case_table.visualRect(index)
-    qtbot.mouseClick(w.case_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    index = w.page.case_proxy.index(row, column)
+    w.page.case_table.scrollTo(index)
+    rect = w.page.case_table.visualRect(index)
+    qtbot.mouseClick(w.page.case_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
 def cell(w: MainWindow, row: int, key: str, role=Qt.ItemDataRole.DisplayRole):
-    return w.case_proxy.index(row, COLUMN_INDEX[key]).data(role)
+    return w.page.case_proxy.index(row, COLUMN_INDEX[key]).data(role)

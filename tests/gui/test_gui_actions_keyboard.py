@@ -32,8 +32,8 @@ def meeting_actions(w: MainWindow):
 
 def focus_table(qtbot, w: MainWindow) -> None:
     w.activateWindow()
-    w.case_table.setFocus()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is w.case_table, timeout=2000)
+    w.page.case_table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is w.page.case_table, timeout=2000)
 
 
 def test_actions_that_need_a_meeting_are_disabled_without_one(sampled, window: MainWindow):
@@ -47,12 +47,12 @@ def test_actions_that_need_a_meeting_are_disabled_without_one(sampled, window: M
     assert w.action_export_tracker.isEnabled()
 
     assert w.select_panel(sampled.panel_id)
-    assert w.stack.currentWidget() is w.panel_page
+    assert w.stack.currentWidget() is w.panel_page.page
     assert [a.isEnabled() for a in meeting_actions(w)] == [False] * 5
     assert w.action_add_recommendation.isEnabled()
-    assert "Avon and Somerset" in w.panel_force_value.text()
-    assert "Pseudonymised" in w.panel_access_value.text()
-    assert "1 meeting" in w.panel_meetings_value.text()
+    assert "Avon and Somerset" in w.panel_page.force_value.text()
+    assert "Pseudonymised" in w.panel_page.access_value.text()
+    assert "1 meeting" in w.panel_page.meetings_value.text()
 
     assert w.select_meeting(sampled.meeting_id)
     assert [a.isEnabled() for a in meeting_actions(w)] == [True] * 5
@@ -64,11 +64,11 @@ def test_a_meeting_without_cases_explains_what_to_do(db: Database, window: MainW
     mid = panels.create_meeting(db, pid, dt.date(2019, 3, 14), "Drugs")
     window.refresh()
     assert window.select_meeting(mid)
-    assert window.empty_cases_label.isVisibleTo(window)
-    assert "Import" in window.empty_cases_label.text()
-    assert not window.case_table.isVisibleTo(window)
+    assert window.page.empty_cases_label.isVisibleTo(window)
+    assert "Import" in window.page.empty_cases_label.text()
+    assert not window.page.case_table.isVisibleTo(window)
     assert not window.action_next_case.isEnabled()
-    assert not window.outcome_box.isEnabled()
+    assert not window.page.review.outcome_buttons().isEnabled()
 
 
 def test_number_keys_choose_the_outcome_and_ctrl_enter_records(
@@ -76,53 +76,53 @@ def test_number_keys_choose_the_outcome_and_ctrl_enter_records(
 ):
     w = window
     assert w.select_meeting(sampled.meeting_id)
-    assert w.selected_case().position == 0  # the first case is selected on opening
+    assert w.page.selected_case().position == 0  # the first case is selected on opening
     focus_table(qtbot, w)
 
-    qtbot.keyClick(w.case_table, Qt.Key.Key_2)
-    assert w.outcome_button("amber").isChecked()
+    qtbot.keyClick(w.page.case_table, Qt.Key.Key_2)
+    assert w.page.review.outcome_button("amber").isChecked()
     assert w.action_record_judgement.isEnabled()
-    qtbot.keyClick(w.case_table, Qt.Key.Key_4)  # no consensus: consensus is "none", locked
-    assert w.outcome_button("no_consensus").isChecked()
-    assert not w.outcome_button("amber").isChecked()
-    assert w.consensus_combo.currentData() == "none"
-    assert not w.consensus_combo.isEnabled()
-    qtbot.keyClick(w.case_table, Qt.Key.Key_1)
-    assert w.consensus_combo.isEnabled()
+    qtbot.keyClick(w.page.case_table, Qt.Key.Key_4)  # no consensus: consensus is "none", locked
+    assert w.page.review.outcome_button("no_consensus").isChecked()
+    assert not w.page.review.outcome_button("amber").isChecked()
+    assert w.page.review.consensus_combo.currentData() == "none"
+    assert not w.page.review.consensus_combo.isEnabled()
+    qtbot.keyClick(w.page.case_table, Qt.Key.Key_1)
+    assert w.page.review.consensus_combo.isEnabled()
 
     # Digits typed into a text box are text, not outcome keys.
-    w.observations_edit.setFocus()
-    qtbot.waitUntil(lambda: w.observations_edit.hasFocus(), timeout=2000)
-    qtbot.keyClicks(w.observations_edit, "Stopped at 3am")
-    assert w.outcome_button("green").isChecked()
-    assert w.observations_edit.toPlainText() == "Stopped at 3am"
+    w.page.review.observations_edit.setFocus()
+    qtbot.waitUntil(lambda: w.page.review.observations_edit.hasFocus(), timeout=2000)
+    qtbot.keyClicks(w.page.review.observations_edit, "Stopped at 3am")
+    assert w.page.review.outcome_button("green").isChecked()
+    assert w.page.review.observations_edit.toPlainText() == "Stopped at 3am"
 
-    qtbot.keyClick(w.observations_edit, Qt.Key.Key_Return, CTRL)
+    qtbot.keyClick(w.page.review.observations_edit, Qt.Key.Key_Return, CTRL)
     assert boxes.errors == []
     first = cases.meeting_cases(db, sampled.meeting_id).rows[0]
     assert (first.outcome_code, first.observations) == ("green", "Stopped at 3am")
     assert cell(w, 0, "judgement") == "Green"
     # Ctrl+Enter: decided, on to the next case to decide, the focus on its outcome buttons.
-    assert w.selected_case().position == 1
+    assert w.page.selected_case().position == 1
     focus = QApplication.focusWidget()
     assert focus is not None and focus.window() is w
-    assert focus in w.review.decision_outcomes.buttons.values()
+    assert focus in w.page.review.decision_outcomes.buttons.values()
 
 
 def test_ctrl_down_and_up_move_between_cases(qtbot, sampled, window: MainWindow):
     w = window
     assert w.select_meeting(sampled.meeting_id)
     focus_table(qtbot, w)
-    qtbot.keyClick(w.case_table, Qt.Key.Key_Down, CTRL)
-    assert w.selected_case().position == 1
+    qtbot.keyClick(w.page.case_table, Qt.Key.Key_Down, CTRL)
+    assert w.page.selected_case().position == 1
     w.action_next_case.trigger()
-    assert w.selected_case().position == 2
+    assert w.page.selected_case().position == 2
     w.action_previous_case.trigger()
-    assert w.selected_case().position == 1
+    assert w.page.selected_case().position == 1
     w.action_previous_case.trigger()
     w.action_previous_case.trigger()  # stops at the first case
-    assert w.selected_case().position == 0
-    assert w.judgement_box.title().endswith(w.selected_case().reference)
+    assert w.page.selected_case().position == 0
+    assert w.page.review.box.title().endswith(w.page.selected_case().reference)
 
 
 def test_changes_are_saved_as_they_are_made_when_moving_on(
@@ -131,18 +131,18 @@ def test_changes_are_saved_as_they_are_made_when_moving_on(
     """No Save button and no "save changes?" question: every change is already saved."""
     w = window
     assert w.select_meeting(sampled.meeting_id)
-    click(qtbot, w.outcome_button("amber"))
+    click(qtbot, w.page.review.outcome_button("amber"))
     assert cases.meeting_cases(db, sampled.meeting_id).rows[0].outcome_code == "amber"
-    qtbot.keyClicks(w.observations_edit, "Name and station not given")
+    qtbot.keyClicks(w.page.review.observations_edit, "Name and station not given")
     click_row(qtbot, w, 3)  # the typing is saved on the way out
-    assert w.selected_case().position == 3
+    assert w.page.selected_case().position == 3
     rows = cases.meeting_cases(db, sampled.meeting_id).rows
     assert (rows[0].outcome_code, rows[0].observations) == ("amber", "Name and station not given")
     assert cell(w, 0, "judgement") == "Amber"
 
-    click(qtbot, w.outcome_button("red"))
+    click(qtbot, w.page.review.outcome_button("red"))
     w.action_next_case.trigger()
-    assert w.selected_case().position == 4
+    assert w.page.selected_case().position == 4
     assert cases.meeting_cases(db, sampled.meeting_id).rows[3].outcome_code == "red"
     assert boxes.shown == []
 
@@ -150,10 +150,10 @@ def test_changes_are_saved_as_they_are_made_when_moving_on(
 def test_typing_is_saved_after_a_short_pause(qtbot, sampled, window: MainWindow, db: Database):
     w = window
     assert w.select_meeting(sampled.meeting_id)
-    click(qtbot, w.outcome_button("green"))
-    w.good_practice_edit.setFocus()
-    qtbot.keyClicks(w.good_practice_edit, "Receipt offered")
-    assert w.good_practice_edit.hasFocus()
+    click(qtbot, w.page.review.outcome_button("green"))
+    w.page.review.good_practice_edit.setFocus()
+    qtbot.keyClicks(w.page.review.good_practice_edit, "Receipt offered")
+    assert w.page.review.good_practice_edit.hasFocus()
     qtbot.waitUntil(
         lambda: (
             cases.meeting_cases(db, sampled.meeting_id).rows[0].good_practice == "Receipt offered"
@@ -161,9 +161,9 @@ def test_typing_is_saved_after_a_short_pause(qtbot, sampled, window: MainWindow,
         timeout=3000,
     )
     # Saving did not touch the box: the focus and the cursor are where they were.
-    assert w.good_practice_edit.hasFocus()
-    assert w.good_practice_edit.textCursor().position() == len("Receipt offered")
-    assert "saved" in w.judgement_case.text()
+    assert w.page.review.good_practice_edit.hasFocus()
+    assert w.page.review.good_practice_edit.textCursor().position() == len("Receipt offered")
+    assert "saved" in w.page.review.status_label.text()
 
 
 def test_the_selection_survives_a_refresh_with_typing_in_progress(
@@ -172,13 +172,13 @@ def test_the_selection_survives_a_refresh_with_typing_in_progress(
     w = window
     assert w.select_meeting(sampled.meeting_id)
     click_row(qtbot, w, 5)
-    click(qtbot, w.outcome_button("amber"))
-    qtbot.keyClicks(w.good_practice_edit, "Clear explanation")
-    item = w.selected_case().item_id
+    click(qtbot, w.page.review.outcome_button("amber"))
+    qtbot.keyClicks(w.page.review.good_practice_edit, "Clear explanation")
+    item = w.page.selected_case().item_id
     w.refresh()
     assert w.selected_meeting().id == sampled.meeting_id
-    assert w.selected_case().item_id == item
-    assert w.good_practice_edit.toPlainText() == "Clear explanation"
+    assert w.page.selected_case().item_id == item
+    assert w.page.review.good_practice_edit.toPlainText() == "Clear explanation"
     assert cases.meeting_cases(db, sampled.meeting_id).rows[5].good_practice == (
         "Clear explanation"
     )
@@ -188,10 +188,10 @@ def test_sorting_keeps_the_selected_case(qtbot, sampled, window: MainWindow):
     w = window
     assert w.select_meeting(sampled.meeting_id)
     click_row(qtbot, w, 4)
-    item = w.selected_case().item_id
-    w.case_table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
-    assert w.selected_case().item_id == item
-    refs = [cell(w, r, "reference") for r in range(w.case_proxy.rowCount())]
+    item = w.page.selected_case().item_id
+    w.page.case_table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    assert w.page.selected_case().item_id == item
+    refs = [cell(w, r, "reference") for r in range(w.page.case_proxy.rowCount())]
     assert refs == sorted(refs, reverse=True)
 
 
@@ -221,8 +221,8 @@ def test_quitting_saves_what_was_typed_without_asking(
 ):
     w = window
     assert w.select_meeting(sampled.meeting_id)
-    click(qtbot, w.outcome_button("green"))
-    qtbot.keyClicks(w.observations_edit, "Typed just before quitting")
+    click(qtbot, w.page.review.outcome_button("green"))
+    qtbot.keyClicks(w.page.review.observations_edit, "Typed just before quitting")
     w.action_quit.trigger()
     assert not w.isVisible()
     assert boxes.shown == []

@@ -150,8 +150,8 @@ def test_drawing_a_second_sample_needs_replace_and_is_refused_after_judging(
     qtbot, sampled, window: MainWindow, db: Database, boxes: Boxes
 ):
     assert window.select_meeting(sampled.meeting_id)
-    click(qtbot, window.outcome_button("green"))
-    click(qtbot, window.record_button)
+    click(qtbot, window.page.review.outcome_button("green"))
+    click(qtbot, window.page.review.done_button)
     window.action_draw_sample.trigger()
     dialog = window.current_dialog
     assert isinstance(dialog, DrawSampleDialog)
@@ -164,7 +164,7 @@ def test_drawing_a_second_sample_needs_replace_and_is_refused_after_judging(
     assert "already have judgements" in boxes.shown[-1].text
     assert dialog.isVisible() and not dialog.drawn
     click(qtbot, dialog.cancel_button)
-    assert window.case_proxy.rowCount() == 10
+    assert window.page.case_proxy.rowCount() == 10
 
 
 def test_a_write_to_a_read_only_database_is_a_message_and_the_dialog_keeps_its_text(

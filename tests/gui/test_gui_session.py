@@ -105,7 +105,7 @@ def choose_user(qtbot, w: MainWindow, member_id: int | None) -> None:
         assert dialog.select(member_id)
         click(qtbot, dialog.ok_button)
     assert w.current_dialog is None
-    assert w.acting().member_id == member_id
+    assert w.people.acting().member_id == member_id
 
 
 def view_plan(s: DemoSession) -> dict[str, dict[int, str]]:
@@ -141,9 +141,9 @@ def test_a_whole_session_on_the_demo_oocd_meeting(
     assert listed[0].startswith("Margaret Hale (Chair)")
     assert any(t.startswith("Alison Brooks (OPCC scrutiny officer)") for t in listed)
     choose_user(qtbot, w, officer)
-    assert "Alison Brooks" in w.acting_button.text()
-    assert w.classification_badge.isVisible()
-    assert "OFFICIAL-SENSITIVE" in w.case_details.toPlainText()
+    assert "Alison Brooks" in w.page.review.acting_button.text()
+    assert w.page.classification_badge.isVisible()
+    assert "OFFICIAL-SENSITIVE" in w.page.case_details.toPlainText()
 
     # ---- Attendance (Ctrl+Shift+A): Tom Griffiths sends apologies.
     key(qtbot, Qt.Key.Key_A, CTRL | SHIFT)
@@ -166,32 +166,32 @@ def test_a_whole_session_on_the_demo_oocd_meeting(
         member = s.members[name]
         choose_user(qtbot, w, member)
         click_row(qtbot, w, 0)
-        assert w.review.stage == "views"
+        assert w.page.review.stage == "views"
         if name == "Daniel Okafor":
             # Margaret's views are in but hidden from Daniel: he sees only that they exist.
-            assert w._views is not None and w._views.views == ()
-            assert chair in w._views.recorded
-            assert w.review.view_outcomes.checked() is None
-            assert "Margaret Hale" in w.review.views_in_label.text()
-            assert "Inappropriate" not in w.review.views_in_label.text()
-        w._focus_form()
+            assert w.reviewer.views is not None and w.reviewer.views.views == ()
+            assert chair in w.reviewer.views.recorded
+            assert w.page.review.view_outcomes.checked() is None
+            assert "Margaret Hale" in w.page.review.views_in_label.text()
+            assert "Inappropriate" not in w.page.review.views_in_label.text()
+        w.reviewer.focus_form()
         for _ in range(len(s.items)):
-            case = w.selected_case()
+            case = w.page.selected_case()
             if name == "Priya Shah" and case.item_id == interest_item:
                 key(qtbot, Qt.Key.Key_I, CTRL | SHIFT)  # declare an interest
                 declare = w.current_dialog
                 assert isinstance(declare, DeclareInterestDialog)
                 qtbot.keyClicks(declare.reason_edit, "Knows the victim's family")
                 click(qtbot, declare.ok_button)
-                assert not w.review.own_box.isVisible()
-                assert "declared an interest" in w.review.blocked_label.text()
+                assert not w.page.review.own_box.isVisible()
+                assert "declared an interest" in w.page.review.blocked_label.text()
                 key(qtbot, Qt.Key.Key_3)  # a number key does not record a view now
-                w._focus_form()
+                w.reviewer.focus_form()
             else:
                 key(qtbot, DIGITS[plan[name][case.item_id]])
                 if case.position == 0:
-                    w.note_edit.setFocus()
-                    qtbot.keyClicks(w.note_edit, f"{name.split()[0]}'s note")
+                    w.page.review.note_edit.setFocus()
+                    qtbot.keyClicks(w.page.review.note_edit, f"{name.split()[0]}'s note")
             key(qtbot, Qt.Key.Key_Return, CTRL)  # my view is done: next case
         assert f"every case you can, {name}" in w.statusBar().currentMessage()
         done = session.cases_done_by(db, s.meeting_id, member)
@@ -212,7 +212,7 @@ def test_a_whole_session_on_the_demo_oocd_meeting(
     assert expected.kappa is not None and len(expected.measured) == 24
     assert agreement.kappa_label.text() == f"{expected.kappa:.2f}"
     assert agreement.percent_label.text() == f"{expected.percent_agreement:.0f}%"
-    assert f"κ <b>{expected.kappa:.2f}</b>" in w.agreement_label.text()
+    assert f"κ <b>{expected.kappa:.2f}</b>" in w.page.agreement_label.text()
     headers = [
         agreement.table.horizontalHeaderItem(i).text() for i in range(agreement.table.columnCount())
     ]
@@ -224,18 +224,18 @@ def test_a_whole_session_on_the_demo_oocd_meeting(
 
     # ---- Stage 2: the panel decides every case; the views are side by side.
     click_row(qtbot, w, 0)
-    assert w.review.stage == "decision"
-    assert [c.accessibleName().split(":")[0] for c in w.review.views_panel.cards] == [
+    assert w.page.review.stage == "decision"
+    assert [c.accessibleName().split(":")[0] for c in w.page.review.views_panel.cards] == [
         "Daniel Okafor",
         "Margaret Hale",
         "Priya Shah",
     ]
-    w._focus_form()
+    w.reviewer.focus_form()
     for _ in range(len(s.items)):
-        case = w.selected_case()
+        case = w.page.selected_case()
         key(qtbot, DIGITS[s.published[case.item_id]])
         key(qtbot, Qt.Key.Key_Return, CTRL)  # decided: on to the next case to decide
-    assert w.progress_label.text() == "<b>24 of 24 decided</b>"
+    assert w.page.progress_label.text() == "<b>24 of 24 decided</b>"
     assert "All 24 cases are decided" in w.statusBar().currentMessage()
     data = cases.meeting_cases(db, s.meeting_id)
     assert [(c.outcome.code, c.count) for c in data.counts()] == [
@@ -258,7 +258,7 @@ def test_a_whole_session_on_the_demo_oocd_meeting(
     presenter = w.presenter
     assert presenter is not None and presenter.isVisible()
     texts = " ".join(presenter.visible_texts())
-    assert "24 of 24 decided" in texts and w.selected_case().reference in texts
+    assert "24 of 24 decided" in texts and w.page.selected_case().reference in texts
     for name in s.members:
         assert name not in texts
         assert name.split()[0] not in texts
@@ -286,9 +286,9 @@ def test_a_whole_session_on_the_demo_oocd_meeting(
     assert carried.reference in result.references
     w.refresh()
     assert w.select_meeting(s.next_meeting_id)
-    rows = [w.case_model.case_at(i) for i in range(w.case_model.rowCount())]
+    rows = [w.page.case_model.case_at(i) for i in range(w.page.case_model.rowCount())]
     [again] = [r for r in rows if r.reference == carried.reference]
     assert again.selection == "carried_over" and again.state == CaseState.NOT_STARTED
-    assert w.select_case(again.item_id)
-    assert "Carried over from the previous meeting" in w.case_details.toPlainText()
+    assert w.page.select_case(again.item_id)
+    assert "Carried over from the previous meeting" in w.page.case_details.toPlainText()
     assert boxes.errors == []

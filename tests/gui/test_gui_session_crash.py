@@ -41,18 +41,18 @@ CHILD = textwrap.dedent(
     w.show()
     QTest.qWaitForWindowExposed(w)
     assert w.select_meeting(int(sys.argv[2]))
-    w.case_table.setFocus()
-    QTest.keyClick(w.case_table, Qt.Key.Key_3)  # red: saved at once
-    w.observations_edit.setFocus()
-    QTest.keyClicks(w.observations_edit, "Grounds were not recorded")
+    w.page.case_table.setFocus()
+    QTest.keyClick(w.page.case_table, Qt.Key.Key_3)  # red: saved at once
+    w.page.review.observations_edit.setFocus()
+    QTest.keyClicks(w.page.review.observations_edit, "Grounds were not recorded")
     QTest.qWait(1500)  # the pause after typing: saved
-    w.review.decision_questions.radio("gowisely_g", "no").click()
-    w.review.tag_editor.edit.setFocus()
-    QTest.keyClicks(w.review.tag_editor.edit, "No BWV")
-    QTest.keyClick(w.review.tag_editor.edit, Qt.Key.Key_Return)
+    w.page.review.decision_questions.radio("gowisely_g", "no").click()
+    w.page.review.tag_editor.edit.setFocus()
+    QTest.keyClicks(w.page.review.tag_editor.edit, "No BWV")
+    QTest.keyClick(w.page.review.tag_editor.edit, Qt.Key.Key_Return)
     print("SAVED", flush=True)
-    w.good_practice_edit.setFocus()
-    QTest.keyClicks(w.good_practice_edit, "Typed when the power went")
+    w.page.review.good_practice_edit.setFocus()
+    QTest.keyClicks(w.page.review.good_practice_edit, "Typed when the power went")
     print("TYPING", flush=True)
     QTest.qWait(120000)
     """

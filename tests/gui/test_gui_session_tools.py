@@ -33,34 +33,35 @@ def test_undo_and_redo_each_saved_change_keeping_the_focus(
     w = window
     assert w.select_meeting(sampled.meeting_id)
     assert not w.action_undo.isEnabled()
-    click(qtbot, w.outcome_button("amber"))
-    click(qtbot, w.outcome_button("red"))
-    w.observations_edit.setFocus()
-    qtbot.keyClicks(w.observations_edit, "No grounds")
-    w.flush_edits()  # as the pause after typing would
-    qtbot.keyClicks(w.observations_edit, " recorded")
-    w.flush_edits()
-    w.outcome_button("red").setFocus()  # leaving the box ends that undo step
+    click(qtbot, w.page.review.outcome_button("amber"))
+    click(qtbot, w.page.review.outcome_button("red"))
+    w.page.review.observations_edit.setFocus()
+    qtbot.keyClicks(w.page.review.observations_edit, "No grounds")
+    w.reviewer.flush_edits()  # as the pause after typing would
+    qtbot.keyClicks(w.page.review.observations_edit, " recorded")
+    w.reviewer.flush_edits()
+    w.page.review.outcome_button("red").setFocus()  # leaving the box ends that undo step
     assert w.action_undo.text().startswith("&Undo the panel decision on")
     assert rows(db, sampled.meeting_id)[0].observations == "No grounds recorded"
 
-    qtbot.keyClick(w.outcome_button("red"), Qt.Key.Key_Z, CTRL)  # both saves of the typing
+    # Both saves of the typing are one undo step.
+    qtbot.keyClick(w.page.review.outcome_button("red"), Qt.Key.Key_Z, CTRL)
     assert rows(db, sampled.meeting_id)[0].observations == ""
-    assert w.observations_edit.toPlainText() == ""
-    assert QApplication.focusWidget() is w.outcome_button("red")  # the focus stays
+    assert w.page.review.observations_edit.toPlainText() == ""
+    assert QApplication.focusWidget() is w.page.review.outcome_button("red")  # the focus stays
     w.action_undo.trigger()
     assert rows(db, sampled.meeting_id)[0].outcome_code == "amber"
-    assert w.outcome_button("amber").isChecked()
+    assert w.page.review.outcome_button("amber").isChecked()
     w.action_undo.trigger()
     assert rows(db, sampled.meeting_id)[0].outcome_code is None  # the decision is gone
     assert cell(w, 0, "judgement") == ""
     assert not w.action_undo.isEnabled()
-    qtbot.keyClick(w.case_table, Qt.Key.Key_Z, CTRL | SHIFT)
+    qtbot.keyClick(w.page.case_table, Qt.Key.Key_Z, CTRL | SHIFT)
     w.action_redo.trigger()
     w.action_redo.trigger()
     first = rows(db, sampled.meeting_id)[0]
     assert (first.outcome_code, first.observations) == ("red", "No grounds recorded")
-    assert w.observations_edit.toPlainText() == "No grounds recorded"
+    assert w.page.review.observations_edit.toPlainText() == "No grounds recorded"
     assert boxes.errors == []
 
 
@@ -69,11 +70,11 @@ def test_undo_brings_back_a_change_made_on_another_case(
 ):
     w = window
     assert w.select_meeting(sampled.meeting_id)
-    click(qtbot, w.outcome_button("green"))
+    click(qtbot, w.page.review.outcome_button("green"))
     w.action_next_case.trigger()
-    assert w.selected_case().position == 1
+    assert w.page.selected_case().position == 1
     w.action_undo.trigger()
-    assert w.selected_case().position == 0  # undo shows where it undid
+    assert w.page.selected_case().position == 0  # undo shows where it undid
     assert rows(db, sampled.meeting_id)[0].outcome_code is None
 
 
@@ -84,11 +85,11 @@ def test_tags_from_the_panels_shared_list(
     tags.create_tag(db, sampled.panel_id, "Smell of cannabis only")
     w.refresh()
     assert w.select_meeting(sampled.meeting_id)
-    editor = w.review.tag_editor
+    editor = w.page.review.tag_editor
     assert editor.completer.model().stringList() == ["Smell of cannabis only"]
 
     key_seq = Qt.Key.Key_T
-    qtbot.keyClick(w.case_table, key_seq, CTRL | SHIFT)  # Ctrl+Shift+T: the tag box
+    qtbot.keyClick(w.page.case_table, key_seq, CTRL | SHIFT)  # Ctrl+Shift+T: the tag box
     assert editor.edit.hasFocus()
     qtbot.keyClicks(editor.edit, "smell of  CANNABIS only")  # the same tag, typed differently
     qtbot.keyClick(editor.edit, Qt.Key.Key_Return)
@@ -122,23 +123,23 @@ def test_tags_from_the_panels_shared_list(
 def test_the_case_list_filters_by_state_and_text(qtbot, sampled, window: MainWindow, db: Database):
     w = window
     assert w.select_meeting(sampled.meeting_id)
-    click(qtbot, w.outcome_button("green"))
+    click(qtbot, w.page.review.outcome_button("green"))
     w.action_record_judgement.trigger()
-    qtbot.keyClick(w.case_table, Qt.Key.Key_F, CTRL)
-    assert w.case_filter_edit.hasFocus()
-    w.state_filter_combo.setCurrentIndex(w.state_filter_combo.findText("Decided"))
+    qtbot.keyClick(w.page.case_table, Qt.Key.Key_F, CTRL)
+    assert w.page.case_filter_edit.hasFocus()
+    w.page.state_filter_combo.setCurrentIndex(w.page.state_filter_combo.findText("Decided"))
     # the case being worked on stays in the list; the one decided shows
-    shown = {cell(w, r, "reference") for r in range(w.case_proxy.rowCount())}
+    shown = {cell(w, r, "reference") for r in range(w.page.case_proxy.rowCount())}
     first = rows(db, sampled.meeting_id)[0]
     assert first.reference in shown
-    w.state_filter_combo.setCurrentIndex(w.state_filter_combo.findText("Not decided yet"))
-    assert w.case_proxy.rowCount() == 9 + 0  # the 9 undecided (the current one is one of them)
-    qtbot.keyClicks(w.case_filter_edit, rows(db, sampled.meeting_id)[4].reference[-5:])
-    assert w.case_proxy.rowCount() in (1, 2)  # the match, and the case being worked on
+    w.page.state_filter_combo.setCurrentIndex(w.page.state_filter_combo.findText("Not decided yet"))
+    assert w.page.case_proxy.rowCount() == 9 + 0  # the 9 undecided (the current one is one of them)
+    qtbot.keyClicks(w.page.case_filter_edit, rows(db, sampled.meeting_id)[4].reference[-5:])
+    assert w.page.case_proxy.rowCount() in (1, 2)  # the match, and the case being worked on
     assert "cases shown" in w.statusBar().currentMessage()
-    w.case_filter_edit.clear()
-    w.state_filter_combo.setCurrentIndex(0)
-    assert w.case_proxy.rowCount() == 10
+    w.page.case_filter_edit.clear()
+    w.page.state_filter_combo.setCurrentIndex(0)
+    assert w.page.case_proxy.rowCount() == 10
 
 
 def test_choosing_no_consensus_in_the_combo_carries_the_case_over(
@@ -146,30 +147,32 @@ def test_choosing_no_consensus_in_the_combo_carries_the_case_over(
 ):
     w = window
     assert w.select_meeting(sampled.meeting_id)
-    click(qtbot, w.outcome_button("amber"))
-    w.consensus_combo.setCurrentIndex(w.consensus_combo.findData("majority"))
-    w.consensus_combo.activated.emit(w.consensus_combo.currentIndex())
+    click(qtbot, w.page.review.outcome_button("amber"))
+    w.page.review.consensus_combo.setCurrentIndex(
+        w.page.review.consensus_combo.findData("majority")
+    )
+    w.page.review.consensus_combo.activated.emit(w.page.review.consensus_combo.currentIndex())
     assert rows(db, sampled.meeting_id)[0].consensus == "majority"
-    w.consensus_combo.setCurrentIndex(w.consensus_combo.findData("none"))
-    w.consensus_combo.activated.emit(w.consensus_combo.currentIndex())
+    w.page.review.consensus_combo.setCurrentIndex(w.page.review.consensus_combo.findData("none"))
+    w.page.review.consensus_combo.activated.emit(w.page.review.consensus_combo.currentIndex())
     first = rows(db, sampled.meeting_id)[0]
     assert (first.outcome_code, first.consensus, first.carried_over) == (
         "no_consensus",
         "none",
         True,
     )
-    assert w.outcome_button("no_consensus").isChecked()
+    assert w.page.review.outcome_button("no_consensus").isChecked()
     assert cell(w, 0, "state") == "Carried over"
-    assert not w.consensus_combo.isEnabled()
+    assert not w.page.review.consensus_combo.isEnabled()
 
 
 def test_text_boxes_wait_for_the_outcome(qtbot, sampled, window: MainWindow):
     w = window
     assert w.select_meeting(sampled.meeting_id)
-    assert not w.observations_edit.isEnabled()
-    assert "Choose the panel's outcome" in w.review.decision_hint.text()
-    click(qtbot, w.outcome_button("green"))
-    assert w.observations_edit.isEnabled()
+    assert not w.page.review.observations_edit.isEnabled()
+    assert "Choose the panel's outcome" in w.page.review.decision_hint.text()
+    click(qtbot, w.page.review.outcome_button("green"))
+    assert w.page.review.observations_edit.isEnabled()
 
 
 @pytest.fixture
@@ -195,29 +198,31 @@ def test_who_may_record_views_and_reveal(
     dialog = w.current_dialog
     assert isinstance(dialog, WhoIsUsingDialog)
     click(qtbot, dialog.not_listed_button)  # someone not on the attendance
-    assert w.acting().member_id is None
-    assert w.review.stage == "views"
-    assert "not on the attendance" in w.review.blocked_label.text()
-    qtbot.keyClick(w.case_table, Qt.Key.Key_1)
+    assert w.people.acting().member_id is None
+    assert w.page.review.stage == "views"
+    assert "not on the attendance" in w.page.review.blocked_label.text()
+    qtbot.keyClick(w.page.case_table, Qt.Key.Key_1)
     assert rows(db, sampled.meeting_id)[0].views == 0
     assert "does not record a view" in w.statusBar().currentMessage()
 
-    w.set_acting(sampled.meeting_id, session.SessionUser(with_members["Luke Harper"],
+    w.people.set_acting(sampled.meeting_id, session.SessionUser(with_members["Luke Harper"],
                                                          "Luke Harper", "member"))  # fmt: skip
-    assert w.review.own_box.isVisible()
-    qtbot.keyClick(w.case_table, Qt.Key.Key_2)
+    assert w.page.review.own_box.isVisible()
+    qtbot.keyClick(w.page.case_table, Qt.Key.Key_2)
     assert rows(db, sampled.meeting_id)[0].views == 1
     assert not w.action_reveal_views.isEnabled()
-    assert not w.review.reveal_button.isEnabled()
+    assert not w.page.review.reveal_button.isEnabled()
 
-    w.set_acting(sampled.meeting_id, session.SessionUser(with_members["Sam Officer"],
+    w.people.set_acting(sampled.meeting_id, session.SessionUser(with_members["Sam Officer"],
                                                          "Sam Officer", "officer"))  # fmt: skip
-    assert "only panel members record a view" in w.review.blocked_label.text()
-    assert "1 of 2 views in" in w.review.views_in_label.text()
-    click(qtbot, w.review.reveal_button)
-    assert w.review.stage == "decision"
-    assert [c.accessibleName().split(":")[0] for c in w.review.views_panel.cards] == ["Luke Harper"]
-    assert QApplication.focusWidget() in w.review.decision_outcomes.buttons.values()
+    assert "only panel members record a view" in w.page.review.blocked_label.text()
+    assert "1 of 2 views in" in w.page.review.views_in_label.text()
+    click(qtbot, w.page.review.reveal_button)
+    assert w.page.review.stage == "decision"
+    assert [c.accessibleName().split(":")[0] for c in w.page.review.views_panel.cards] == [
+        "Luke Harper"
+    ]
+    assert QApplication.focusWidget() in w.page.review.decision_outcomes.buttons.values()
     assert boxes.errors == []
 
 
@@ -230,13 +235,13 @@ def test_marking_the_acting_member_absent_stops_them_acting(
     dialog = w.current_dialog
     assert dialog.select(with_members["Luke Harper"])
     click(qtbot, dialog.ok_button)
-    assert w.acting().name == "Luke Harper"
+    assert w.people.acting().name == "Luke Harper"
     assert panels.meeting_info(db, sampled.meeting_id).status == "in_session"
     w.action_attendance.trigger()
     attendance = w.current_dialog
     click(qtbot, attendance.present[with_members["Luke Harper"]])
     attendance.close()
-    assert w.acting().member_id is None
+    assert w.people.acting().member_id is None
     assert "no longer marked present" in w.statusBar().currentMessage()
 
 
@@ -255,9 +260,9 @@ def test_the_presenter_window_follows_the_case(qtbot, sampled, window: MainWindo
     presenter = w.presenter
     assert presenter is not None and presenter.isVisible()
     assert not presenter.isFullScreen()  # one screen: an ordinary window
-    assert presenter.state.reference == w.selected_case().reference
+    assert presenter.state.reference == w.page.selected_case().reference
     assert presenter.state.position == "Case 1 of 10"
-    click(qtbot, w.outcome_button("red"))
+    click(qtbot, w.page.review.outcome_button("red"))
     assert presenter.state.decision_text.startswith("Panel decision: Red")
     assert [b.count for b in presenter.tally.bars] == [0, 0, 1, 0]
     w.action_next_case.trigger()
@@ -294,4 +299,4 @@ def test_an_empty_meeting_has_no_session(qtbot, db: Database, window: MainWindow
     assert window.select_meeting(mid)
     assert not window.action_reveal_all.isEnabled()
     assert not window.action_session_summary.isEnabled()
-    assert not window.review.isEnabled()
+    assert not window.page.review.isEnabled()

@@ -69,7 +69,7 @@ def test_skeleton_flow(
         "SOPP",
     )
     assert panel.access_mode == "pseudonymised"
-    assert w.stack.currentWidget() is w.panel_page
+    assert w.stack.currentWidget() is w.panel_page.page
 
     # ---- New meeting (Ctrl+N), for the selected panel
     w.action_new_meeting.trigger()
@@ -81,9 +81,9 @@ def test_skeleton_flow(
     click(qtbot, dialog.ok_button)
     meeting = w.selected_meeting()
     assert meeting is not None and meeting.theme == "Searches for controlled drugs"
-    assert w.stack.currentWidget() is w.meeting_page
-    assert w.classification_badge.isVisible()
-    assert w.classification_badge.text() == "OFFICIAL-SENSITIVE"
+    assert w.stack.currentWidget() is w.page
+    assert w.page.classification_badge.isVisible()
+    assert w.page.classification_badge.text() == "OFFICIAL-SENSITIVE"
 
     # ---- Import cases (Ctrl+I)
     files.open_path = str(CSV_2019_01)
@@ -91,7 +91,7 @@ def test_skeleton_flow(
     assert boxes.errors == []
     assert "Imported 519 of 519 rows" in w.statusBar().currentMessage()
     assert panels.population_size(db, meeting.id) == 519
-    assert "Population: 519 cases" in w.meeting_subtitle.text()
+    assert "Population: 519 cases" in w.page.meeting_subtitle.text()
     assert w.selected_meeting().id == meeting.id  # the selection survives the refresh
 
     # ---- Draw sample (Ctrl+D): 10 cases, seed 40213
@@ -110,20 +110,20 @@ def test_skeleton_flow(
     assert "Sample drawn: seed 40213" in w.statusBar().currentMessage()
     click(qtbot, dialog.ok_button)  # Close
     assert w.current_dialog is None
-    assert w.case_proxy.rowCount() == 10
+    assert w.page.case_proxy.rowCount() == 10
 
     # ---- Judge the third case: click it, click Red, type observations, click Record
     click_row(qtbot, w, 2)
-    case = w.selected_case()
+    case = w.page.selected_case()
     assert case is not None and case.position == 2
-    assert w.judgement_box.title().endswith(case.reference)
-    click(qtbot, w.outcome_button("red"))
-    assert w.outcome_button("red").isChecked()
-    qtbot.keyClicks(w.observations_edit, OBSERVATION)
-    assert w.record_button.isEnabled()
-    click(qtbot, w.record_button)  # Decide: on to the next case to decide
+    assert w.page.review.box.title().endswith(case.reference)
+    click(qtbot, w.page.review.outcome_button("red"))
+    assert w.page.review.outcome_button("red").isChecked()
+    qtbot.keyClicks(w.page.review.observations_edit, OBSERVATION)
+    assert w.page.review.done_button.isEnabled()
+    click(qtbot, w.page.review.done_button)  # Decide: on to the next case to decide
     assert boxes.errors == []
-    assert w.selected_case().position == 3
+    assert w.page.selected_case().position == 3
     assert cell(w, 2, "judgement") == "Red"
     assert "Red - concern, escalated" in cell(w, 2, "judgement", Qt.ItemDataRole.ToolTipRole)
     assert cell(w, 2, "judgement", Qt.ItemDataRole.DecorationRole).name() == "#c62828"
@@ -136,7 +136,7 @@ def test_skeleton_flow(
 
     # ---- Add recommendation (Ctrl+R), raised from the case just judged
     w.action_previous_case.trigger()
-    assert w.selected_case().item_id == case.item_id
+    assert w.page.selected_case().item_id == case.item_id
     w.action_add_recommendation.trigger()
     dialog = w.current_dialog
     assert isinstance(dialog, AddRecommendationDialog)

@@ -45,14 +45,14 @@ from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.models import KEY_ROLE, SUBTITLE_ROLE, TwoLineDelegate, format_when
 from scrutiny_app.gui.operations import Changes, Operations
 from scrutiny_app.gui.panel_page import PanelPage
-from scrutiny_app.gui.people import People
+from scrutiny_app.gui.people import People, computer_user
 from scrutiny_app.gui.presenter import PresenterWindow, presenter_state
 from scrutiny_app.gui.review import VIEWS
 from scrutiny_app.gui.reviewer import Reviewer
 from scrutiny_app.gui.session_dialogs import AgreementDialog, SessionSummaryDialog
 from scrutiny_app.gui.uiload import child, load_form
 from scrutiny_app.services import cases as case_service
-from scrutiny_app.services import panels
+from scrutiny_app.services import panels, places
 from scrutiny_app.services.agreement import meeting_agreement
 from scrutiny_app.services.panels import MeetingInfo, PanelInfo
 from scrutiny_app.services.session import ReviewTemplate
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.setWindowTitle(f"Scrutiny — {Path(db.display_name).name}")
         self.refresh(key=None)
+        self._reopen()
 
     # ================================================================== setup
 
@@ -435,6 +436,17 @@ class MainWindow(QMainWindow):
         self._ensure_outcome_actions(template)
         self.reviewer.show_case(self.page.selected_case())
         self.people.maybe_ask_who()
+
+    def _reopen(self) -> None:
+        """Open where the user was last time, then restore text a crash left unsaved."""
+        try:
+            place = places.last_place(self.db, computer_user())
+        except Exception:  # a nicety: start on the overview instead
+            place = None
+        opened = place is not None and self.select_meeting(place.meeting_id)
+        if opened and place is not None and place.item_id is not None:
+            self.page.select_case(place.item_id)
+        self.reviewer.restore_drafts()
 
     # ================================================================== what changed
 

@@ -107,6 +107,10 @@ class ReviewForm(QWidget):
         self.acting_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.acting_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         layout.addWidget(self.acting_button)
+        self.banner = wrapped_label("formBanner", rich=True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        layout.addWidget(self.banner)
         strip = QHBoxLayout()
         strip.setSpacing(6)
         self.stage_views_label = QLabel("\u2460 Members' views")
@@ -510,6 +514,11 @@ class ReviewForm(QWidget):
         else:
             state += " &nbsp;<span style='color:#2e7d32'>✓ saved</span>"
         self.status_label.setText(f"{state}<br><span style='color:#5b6472'>{hint}</span>")
+
+    def set_banner(self, text: str) -> None:
+        """A message that matters, at the top of the form ('' hides it)."""
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
 
     def show_acting(self, user: SessionUser) -> None:
         self.acting_button.setText(f"Using the app: {user.label}  ▾")

@@ -10,6 +10,9 @@ hands the announcement back to :meth:`Reviewer.apply` to redraw the form.
 
 from __future__ import annotations
 
+import html
+import logging
+
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -18,14 +21,17 @@ from scrutiny_app.gui.case_clock import CaseClock
 from scrutiny_app.gui.meeting_page import MeetingPage
 from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.operations import FAILED, Changes, Host, Operations
-from scrutiny_app.gui.people import People
+from scrutiny_app.gui.people import People, computer_user
 from scrutiny_app.gui.review import DECISION, VIEWS
 from scrutiny_app.gui.session_dialogs import DeclareInterestDialog
-from scrutiny_app.services import session, tags
+from scrutiny_app.services import drafts, places, session, tags
 from scrutiny_app.services.cases import CaseRow
 from scrutiny_app.services.session import CaseViews
 
 SAVE_DELAY_MS = 700  # text is saved this long after the last keystroke (and on leaving the box)
+DRAFT_DELAY_MS = 80  # what is typed is on disk (a draft) at most this long after a key
+
+log = logging.getLogger(__name__)
 
 
 class Reviewer(QObject):
@@ -47,6 +53,11 @@ class Reviewer(QObject):
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.flush_edits)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.write_drafts)
+        self._banner: tuple[int | None, str] = (None, "")  # (case or None for any, text)
         f = self.form
         f.outcomeChosen.connect(lambda _stage, code: self.choose_outcome(code))
         f.textEdited.connect(self._text_edited)
@@ -88,6 +99,7 @@ class Reviewer(QObject):
         self.case = case
         if case is None or case.item_id != previous:
             self.clock.start(case.item_id if case else None)
+            self._remember_place()
         self.page.show_details(case)
         self._read_views()
         self._fill_form()
@@ -110,6 +122,71 @@ class Reviewer(QObject):
         else:
             self._show_status()
         self.stateChanged.emit()
+
+    def _remember_place(self) -> None:
+        """Where the user is, to reopen there (a nicety: never in the way of the session)."""
+        meeting = self.page.meeting
+        if meeting is None:
+            return
+        try:
+            places.remember(
+                self.db, computer_user(), meeting.id, self.case.item_id if self.case else None
+            )
+        except Exception:
+            log.warning("cannot remember the place", exc_info=True)
+
+    def show_banner(self, text: str, *, item_id: int | None = None) -> None:
+        """A message that matters, shown in the form (for one case, or whichever is shown)."""
+        self._banner = (item_id, text)
+        self._show_banner()
+
+    def _show_banner(self) -> None:
+        item_id, text = self._banner
+        mine = item_id is None or (self.case is not None and self.case.item_id == item_id)
+        self.form.set_banner(text if mine else "")
+
+    def restore_drafts(self) -> None:
+        """Save the text that was being typed when the app last stopped (a crash, a kill).
+
+        Each restored box is one undo step when its case is in the meeting shown; the form
+        says what was restored. Text that can no longer be saved is shown to copy, and kept.
+        """
+        parent = self.host.dialog_parent()
+        try:
+            restored = drafts.restore_drafts(self.db)
+        except Exception as exc:
+            show_error(parent, "Restore the text being typed", exc)
+            return
+        meeting = self.page.meeting
+        here = [r for r in restored if r.change and meeting and r.meeting_id == meeting.id]
+        for r in here:
+            self.ops.push(r.change)
+            self.ops.seal()
+        if here:
+            self.ops.announce(Changes(cases=frozenset(r.draft.item_id for r in here)))
+        saved = [r for r in restored if r.change]
+        if saved:
+            names = "; ".join(
+                f"{html.escape(r.draft.label)} on {html.escape(r.reference)}" for r in saved
+            )
+            self.show_banner(
+                f"<b>Restored the text you were typing</b> when the app last stopped, and "
+                f"saved it: {names}." + (" Ctrl+Z takes it back." if here else "")
+            )
+            self.host.show_status(f"Restored text that was being typed: {len(saved)} box(es)")
+        kept = [r for r in restored if r.problem]
+        if kept:
+            QMessageBox.warning(
+                parent,
+                "Text typed before the app stopped",
+                "This text was being typed when the app last stopped and cannot be saved "
+                "where it was typed. It is kept; copy it where it belongs:\n\n"
+                + "\n\n".join(
+                    f"{r.draft.label} on {r.reference} ({r.draft.author}): {r.problem}\n"
+                    f"\u201c{r.draft.text}\u201d"
+                    for r in kept
+                ),
+            )
 
     def _read_views(self) -> None:
         self.views = None
@@ -134,6 +211,7 @@ class Reviewer(QObject):
         f, case, views = self.form, self.case, self.views
         template = self.page.template
         f.show_acting(self.people.acting())
+        self._show_banner()
         if case is None or template is None:
             f.show_nothing()
             return
@@ -213,7 +291,28 @@ class Reviewer(QObject):
         self._pending_item = case.item_id
         self._pending[key] = text
         self._save_timer.start()
+        if not self._draft_timer.isActive():
+            self._draft_timer.start()
         self._show_status()
+
+    def write_drafts(self) -> bool:
+        """Put what is typed and not saved yet on disk as drafts; True if it is there."""
+        self._draft_timer.stop()
+        if not self._pending or self._pending_item is None:
+            return True
+        user = self.people.acting()
+        try:
+            drafts.write_drafts(
+                self.db,
+                self._pending_item,
+                self._pending,
+                member_id=user.member_id,
+                author=user.name,
+            )
+        except Exception:  # the save on leaving the box says what is wrong, once
+            log.warning("cannot write the drafts", exc_info=True)
+            return False
+        return True
 
     def _text_left(self, key: str) -> None:
         if key in self._pending:
@@ -221,10 +320,14 @@ class Reviewer(QObject):
         self.ops.seal()
 
     def flush_edits(self) -> bool:
-        """Save the text typed since the last save; True if everything is saved."""
+        """Save the text typed since the last save; True if everything is saved.
+
+        Each box saved has its draft removed; a box that could not be saved keeps its draft.
+        """
         self._save_timer.stop()
         if not self._pending:
             return True
+        self.write_drafts()  # if a save below fails, the text is still on disk
         item_id, pending = self._pending_item, dict(self._pending)
         self._pending.clear()
         self._pending_item = None
@@ -232,6 +335,7 @@ class Reviewer(QObject):
             return True
         user = self.people.acting()
         ok = True
+        saved: list[str] = []
         for key, text in pending.items():
             stage, name = key.split(":", 1)
             if stage == "view":
@@ -251,7 +355,14 @@ class Reviewer(QObject):
                         self.db, item_id, actor=user.name, **{name: text}
                     ),
                 )
-            ok = ok and result is not FAILED
+            if result is FAILED:
+                ok = False
+            else:
+                saved.append(key)
+        try:
+            drafts.clear_drafts(self.db, item_id, saved, member_id=user.member_id)
+        except Exception:  # a draft left equal to the saved text is dropped at the next start
+            log.warning("cannot clear the drafts", exc_info=True)
         self.ops.announce(Changes.of_case(item_id, form=False))
         return ok
 

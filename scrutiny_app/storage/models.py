@@ -618,3 +618,26 @@ class BatchMember(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     source_row: Mapped[int | None] = mapped_column(Integer)  # its row in this file
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+class TextDraft(Base):
+    """Text being typed into a review box, written within ~100 ms of each key.
+
+    Not the record: a draft is deleted once its text is saved (and audited) as the view or the
+    decision. A draft left behind by a crash is newer than the saved text and is restored as a
+    saved change when the app next opens (:mod:`scrutiny_app.services.drafts`).
+    """
+
+    __tablename__ = "text_drafts"
+    __table_args__ = (UniqueConstraint("meeting_case_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_case_id: Mapped[int] = mapped_column(ForeignKey("meeting_cases.id", ondelete="CASCADE"))
+    slot: Mapped[str] = mapped_column(String(80))  # "decision:observations", "view:note:<member>"
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QDate, QRegularExpression, Qt
+from PySide6.QtCore import QDate, QRegularExpression
 from PySide6.QtGui import QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -375,8 +375,10 @@ class ShortcutsDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["Command", "Keys"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Focusable, one row at a time: arrows, Page Up/Down, Home/End scroll the list.
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         for i, (command, keys) in enumerate(rows):
@@ -391,6 +393,9 @@ class ShortcutsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)
         self.table.resizeRowsToContents()
+        if rows:
+            self.table.setCurrentCell(0, 0)
+        self.table.setFocus()
         rows_height = sum(self.table.rowHeight(i) for i in range(len(rows)))
         height = rows_height + self.table.horizontalHeader().height() + 110
         self.resize(540, min(max(height, 300), 700))

@@ -22,9 +22,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QLabel,
     QMainWindow,
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.busy = False  # a background job is running
         self.last_dir = str(Path.home())
         self.current_dialog: QDialog | None = None
+        self._focus_before: QWidget | None = None
         self.presenter: PresenterWindow | None = None
         self._outcome_template: tuple[str, tuple[str, ...]] | None = None
         self._outcome_actions: list[QAction] = []
@@ -242,8 +245,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, STATUS_MESSAGE_MS)
 
     def open_dialog(self, dialog: QDialog) -> QDialog:
-        """Open ``dialog`` window-modal without blocking; ``current_dialog`` until it closes."""
+        """Open ``dialog`` window-modal without blocking; ``current_dialog`` until it closes.
+
+        The focus goes back where it was when the dialog closes.
+        """
         self.current_dialog = dialog
+        self._focus_before = QApplication.focusWidget()
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(partial(self._dialog_finished, dialog))
         dialog.open()
@@ -252,6 +259,10 @@ class MainWindow(QMainWindow):
     def _dialog_finished(self, dialog: QDialog, _result: int) -> None:
         if self.current_dialog is dialog:
             self.current_dialog = None
+        if self.current_dialog is None:
+            self.activateWindow()
+            before = self._focus_before
+            self.reviewer.keep_focus(before if before and shiboken6.isValid(before) else None)
 
     def dialog_parent(self) -> QWidget:
         return self

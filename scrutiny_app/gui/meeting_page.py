@@ -13,10 +13,12 @@ import html
 from collections.abc import Callable
 from functools import partial
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFrame,
     QGroupBox,
@@ -141,7 +143,8 @@ class MeetingPage(QWidget):
         self.case_table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.case_table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.case_table.selectionModel().currentRowChanged.connect(self._current_changed)
-        self.case_table.doubleClicked.connect(lambda _index: self.caseActivated.emit())
+        # Return (or a double click) on a case goes to its review form.
+        self.case_table.activated.connect(lambda _index: self.caseActivated.emit())
         for label, states in STATE_FILTERS:
             self.state_filter_combo.addItem(label, states)
         self.state_filter_combo.currentIndexChanged.connect(self._filter_changed)
@@ -161,6 +164,17 @@ class MeetingPage(QWidget):
         page = self.layout()
         if isinstance(page, QVBoxLayout):
             page.setStretch(page.indexOf(self.work_splitter), 1)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The field that gets the focus in the review pane is scrolled into view."""
+        if new is not None and shiboken6.isValid(self) and self.review.isAncestorOf(new):
+            self.review_scroll.ensureWidgetVisible(new, 16, 24)
+
+    def scroll_form_to_top(self) -> None:
+        self.review_scroll.verticalScrollBar().setValue(0)
 
     # ================================================================== loading
 

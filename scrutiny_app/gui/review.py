@@ -18,8 +18,10 @@ import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
+from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -162,7 +164,30 @@ class ReviewForm(QWidget):
             for key, edit in self.text_edits.items():
                 if edit is watched:
                     self.textLeft.emit(key)
+        elif (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            # Escape leaves a text box for the outcome buttons: number keys choose again.
+            self.focus_target().setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
         return super().eventFilter(watched, event)
+
+    def _fix_tab_order(self) -> None:
+        """Tab follows what the eye reads: top to bottom, whatever was built when."""
+        chain: list[QWidget] = [self.acting_button]
+        chain += [*self.view_outcomes.buttons.values(), self.note_edit]
+        chain += [*self.view_questions.radios.values(), self.reveal_button, self.declare_button]
+        chain += [*self.decision_outcomes.buttons.values(), self.consensus_combo]
+        chain += [self.dissent_edit, self.observations_edit, self.good_practice_edit]
+        chain += [self.individual_learning_edit, self.organisational_learning_edit]
+        chain += [self.internal_check, *self.decision_questions.radios.values()]
+        t = self.tag_editor
+        chain += [t.chips, t.edit, t.remove_button, self.done_button]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _build_view_page(self) -> None:
         page = QWidget()
@@ -323,6 +348,7 @@ class ReviewForm(QWidget):
         has_questions = bool(template.questions)
         for w in (self.view_questions_label, self.decision_questions_label):
             w.setVisible(has_questions)
+        self._fix_tab_order()
 
     @property
     def template(self) -> ReviewTemplate | None:

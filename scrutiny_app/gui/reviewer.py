@@ -624,6 +624,7 @@ class Reviewer(QObject):
             return
         self.page.select_case(target)
         self.focus_form()
+        self.page.scroll_form_to_top()  # the next case is read from the top
 
     def _my_done_cases(self) -> frozenset[int]:
         """Cases the acting member has recorded a view on or declared an interest in."""

@@ -12,11 +12,10 @@ import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -45,6 +45,7 @@ from scrutiny_app.services.panels import AttendeeInfo, role_label
 from scrutiny_app.services.session import SessionUser, format_duration
 
 MEMBER_ROLE = Qt.ItemDataRole.UserRole + 20
+ROLE_VALUE = Qt.ItemDataRole.UserRole + 21
 
 
 def tally_bars(cases: MeetingCases) -> list[Bar]:
@@ -139,10 +140,74 @@ class WhoIsUsingDialog(QDialog):
 # =========================================================================== attendance
 
 
+class _RoleCombo(QComboBox):
+    popupHidden = Signal()  # the list closed, chosen or not (Escape does not call hidePopup)
+
+    def showPopup(self) -> None:
+        super().showPopup()
+        container = self.view().window()
+        if container is not self.window():
+            container.removeEventFilter(self)
+            container.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Hide and watched is self.view().window():
+            self.popupHidden.emit()
+        return super().eventFilter(watched, event)
+
+
+class _RoleDelegate(QStyledItemDelegate):
+    """The role column: a drop-down of the roles while editing (F2, Return or a letter).
+
+    The list opens at once; choosing saves, Escape leaves the role as it was (one key each).
+    """
+
+    def createEditor(self, parent: QWidget, option: Any, index: Any) -> QWidget:
+        combo = _RoleCombo(parent)
+        for role in MemberRole:
+            combo.addItem(role.label, role.value)
+        combo.setProperty("chosen", False)
+        combo.activated.connect(lambda _i: self._chosen(combo))
+        # Closed without a choice (Escape): end the editing after activated had its turn.
+        combo.popupHidden.connect(lambda: QTimer.singleShot(0, combo, lambda: self._gone(combo)))
+        return combo
+
+    def _chosen(self, combo: QComboBox) -> None:
+        combo.setProperty("chosen", True)
+        self.commitData.emit(combo)
+        self.closeEditor.emit(combo)
+
+    def _gone(self, combo: QComboBox) -> None:
+        if not combo.property("chosen"):
+            self.closeEditor.emit(combo)
+
+    def setEditorData(self, editor: QWidget, index: Any) -> None:
+        assert isinstance(editor, QComboBox)
+        # Called again when the item changes while the editor is open: the list opens once.
+        if editor.property("opened"):
+            return
+        editor.setProperty("opened", True)
+        editor.setCurrentIndex(max(editor.findData(index.data(ROLE_VALUE)), 0))
+        QTimer.singleShot(0, editor, editor.showPopup)  # the list opens: arrows and Return choose
+
+    def setModelData(self, editor: QWidget, model: Any, index: Any) -> None:
+        assert isinstance(editor, QComboBox)
+        # The value first: the change is saved when either role changes.
+        model.setData(index, editor.currentData(), ROLE_VALUE)
+        model.setData(index, editor.currentText(), Qt.ItemDataRole.DisplayRole)
+
+
 class AttendanceDialog(QDialog):
-    """Attendance, role at the meeting and general declarations, saved as they are changed."""
+    """Attendance, role at the meeting and general declarations, saved as they are changed.
+
+    A table a keyboard drives: arrows move between members and columns, Space ticks
+    "Present" on the member's row, Return (or F2) edits the role or the declarations and
+    never closes the dialog from inside the table; Escape or the Close button closes it.
+    Declarations wrap in full.
+    """
 
     COLUMNS = ("Member", "Present", "Role at this meeting", "Declarations of interest", "Checks")
+    PRESENT, ROLE, DECLARATIONS = 1, 2, 3
 
     def __init__(
         self,
@@ -157,87 +222,134 @@ class AttendanceDialog(QDialog):
         self.setObjectName("AttendanceDialog")
         self.setWindowTitle("Attendance and declarations")
         self._on_change = on_change
-        self._loading = False
+        self._loading = True
+        self._members = [a.member_id for a in attendees]
         layout = QVBoxLayout(self)
         intro = QLabel(
             f"<b>{html.escape(meeting_title)}</b><br>Who is present, in which role, and any "
             "declarations of interest for the meeting as a whole. A declaration about one case "
             "is made on that case (Meeting \u25b8 Declare an interest). Changes are saved as "
-            "you make them."
+            "you make them.<br><span style='color:#5b6472'>Keys: arrows move; Space ticks "
+            "Present; Return edits the role or the declarations; Escape closes.</span>"
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.table = QTableWidget(len(attendees), len(self.COLUMNS))
         self.table.setObjectName("attendanceTable")
+        self.table.setAccessibleName("Attendance: one row per member")
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
         self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.present: dict[int, QCheckBox] = {}
-        self.roles: dict[int, QComboBox] = {}
-        self.declarations: dict[int, QLineEdit] = {}
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the Close button
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.table.setItemDelegateForColumn(self.ROLE, _RoleDelegate(self.table))
         for row, a in enumerate(attendees):
             name = QTableWidgetItem(a.name + (f"\n{a.organisation}" if a.organisation else ""))
-            name.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            name.setData(MEMBER_ROLE, a.member_id)
             self.table.setItem(row, 0, name)
-            check = QCheckBox("Present")
-            check.setChecked(a.present)
-            check.setAccessibleName(f"{a.name} present")
-            self.table.setCellWidget(row, 1, _padded(check))
-            combo = QComboBox()
-            for role in MemberRole:
-                combo.addItem(role.label, role.value)
-            combo.setCurrentIndex(max(combo.findData(a.role), 0))
-            combo.setAccessibleName(f"{a.name}'s role at this meeting")
-            self.table.setCellWidget(row, 2, combo)
-            edit = QLineEdit(a.declarations)
-            edit.setPlaceholderText("None declared")
-            edit.setAccessibleName(f"{a.name}'s declarations of interest")
-            self.table.setCellWidget(row, 3, edit)
+            present = QTableWidgetItem("Present")
+            present.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsUserCheckable
+            )
+            present.setCheckState(Qt.CheckState.Checked if a.present else Qt.CheckState.Unchecked)
+            present.setData(Qt.ItemDataRole.AccessibleTextRole, f"{a.name} present")
+            self.table.setItem(row, self.PRESENT, present)
+            role = QTableWidgetItem(MemberRole(a.role).label if a.role else "")
+            role.setData(ROLE_VALUE, a.role)
+            role.setToolTip("Return or F2 to change")
+            self.table.setItem(row, self.ROLE, role)
+            declarations = QTableWidgetItem(a.declarations)
+            declarations.setToolTip("Return or F2 to edit; type to replace")
+            self.table.setItem(row, self.DECLARATIONS, declarations)
             warnings = a.warnings(meeting_date)
             checks = QTableWidgetItem("\u26a0 " + "; ".join(warnings) if warnings else "\u2713")
-            checks.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            checks.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             if warnings:
                 checks.setForeground(QColor("#9a5b00"))
             self.table.setItem(row, 4, checks)
-            self.present[a.member_id] = check
-            self.roles[a.member_id] = combo
-            self.declarations[a.member_id] = edit
-            check.toggled.connect(lambda _c, m=a.member_id: self._changed(m))
-            combo.activated.connect(lambda _i, m=a.member_id: self._changed(m))
-            edit.editingFinished.connect(lambda m=a.member_id: self._changed(m))
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
+        for column, mode in enumerate(
+            (QHeaderView.ResizeMode.ResizeToContents,) * 3
+            + (QHeaderView.ResizeMode.Stretch, QHeaderView.ResizeMode.ResizeToContents)
+        ):
+            header.setSectionResizeMode(column, mode)
         self.table.resizeRowsToContents()
+        self.table.itemChanged.connect(self._item_changed)
+        self.table.installEventFilter(self)
         layout.addWidget(self.table)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.close_button.setAutoDefault(False)
         layout.addWidget(buttons)
-        self.resize(900, min(160 + 44 * len(attendees), 640))
+        if attendees:
+            self.table.setCurrentCell(0, self.PRESENT)
+        self.table.setFocus()
+        self.resize(900, min(190 + 44 * len(attendees), 640))
+        self._loading = False
 
-    def _changed(self, member_id: int) -> None:
+    # ------------------------------------------------------------------ reading and keys
+
+    def row_of(self, member_id: int) -> int:
+        return self._members.index(member_id)
+
+    def is_present(self, member_id: int) -> bool:
+        item = self.table.item(self.row_of(member_id), self.PRESENT)
+        return item.checkState() == Qt.CheckState.Checked
+
+    def role(self, member_id: int) -> str:
+        return str(self.table.item(self.row_of(member_id), self.ROLE).data(ROLE_VALUE))
+
+    def declarations(self, member_id: int) -> str:
+        return self.table.item(self.row_of(member_id), self.DECLARATIONS).text().strip()
+
+    def toggle_present(self, row: int) -> None:
+        item = self.table.item(row, self.PRESENT)
+        checked = item.checkState() == Qt.CheckState.Checked
+        item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            editing = self.table.state() == QAbstractItemView.State.EditingState
+            index = self.table.currentIndex()
+            if not editing and index.isValid():
+                if event.key() == Qt.Key.Key_Space:
+                    self.toggle_present(index.row())
+                    return True
+                if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    if index.column() in (self.ROLE, self.DECLARATIONS):
+                        self.table.edit(index)
+                    elif index.column() == self.PRESENT:
+                        self.toggle_present(index.row())
+                    return True  # never the dialog's default button from inside the table
+        return super().eventFilter(watched, event)
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if self._loading or item.column() not in (self.PRESENT, self.ROLE, self.DECLARATIONS):
+            return
+        member_id = self._members[item.row()]
+        if item.column() == self.DECLARATIONS:
+            self.table.resizeRowToContents(item.row())
         try:
             self._on_change(
                 member_id,
-                self.present[member_id].isChecked(),
-                self.roles[member_id].currentData(),
-                self.declarations[member_id].text().strip(),
+                self.is_present(member_id),
+                self.role(member_id),
+                self.declarations(member_id),
             )
         except Exception as exc:
             show_error(self, "Attendance", exc)
-
-
-def _padded(widget: QWidget) -> QWidget:
-    holder = QWidget()
-    layout = QHBoxLayout(holder)
-    layout.setContentsMargins(8, 0, 8, 0)
-    layout.addWidget(widget)
-    return holder
 
 
 # =========================================================================== declare an interest

@@ -23,6 +23,9 @@ def mix(colour: str, with_white: float) -> str:
     return QColor(r, g, b).name()
 
 
+FOCUS = "#d35400"  # the focus ring everywhere (app.qss uses the same colour)
+
+
 def outcome_button_style(colour: str, *, large: bool = False) -> str:
     """A white button with a thick outcome-coloured edge; filled with the colour when chosen.
 
@@ -30,6 +33,8 @@ def outcome_button_style(colour: str, *, large: bool = False) -> str:
     """
     dark = QColor(colour).darker(125).name()
     padding, height = ("8px 12px", "26px") if large else ("6px 10px", "22px")
+    # The 2px more border on top, right and bottom, given back by the padding.
+    focus_padding = "6px 10px 6px 12px" if large else "4px 8px 4px 10px"
     return f"""
         QPushButton {{
             text-align: left;
@@ -43,12 +48,21 @@ def outcome_button_style(colour: str, *, large: bool = False) -> str:
             font-weight: 600;
         }}
         QPushButton:hover {{ background: {mix(colour, 0.85)}; }}
-        QPushButton:focus {{ border-color: {dark}; border-left: 10px solid {colour}; }}
+        QPushButton:focus {{
+            border: 3px solid {FOCUS};
+            border-left: 10px solid {colour};
+            padding: {focus_padding};
+        }}
         QPushButton:checked {{
             background: {colour};
             color: {text_on(colour)};
             border: 1px solid {dark};
             border-left: 10px solid {dark};
+        }}
+        QPushButton:checked:focus {{
+            border: 3px solid {FOCUS};
+            border-left: 10px solid {dark};
+            padding: {focus_padding};
         }}
         QPushButton:disabled {{
             background: #f3f4f6;

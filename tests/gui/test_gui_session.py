@@ -150,11 +150,22 @@ def test_a_whole_session_on_the_demo_oocd_meeting(
     attendance = w.current_dialog
     assert isinstance(attendance, AttendanceDialog)
     tom = s.members["Tom Griffiths"]
-    click(qtbot, attendance.present[tom])
-    assert not attendance.present[tom].isChecked()
-    attendance.declarations[chair].setText("Sits as a magistrate in the local bench")
-    attendance.declarations[chair].editingFinished.emit()
+    table = attendance.table
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is table, timeout=2000)
+    table.setCurrentCell(attendance.row_of(tom), 0)
+    qtbot.keyClick(table, Qt.Key.Key_Space)  # Space on the row ticks "Present" off
+    assert not attendance.is_present(tom)
+    table.setCurrentCell(attendance.row_of(chair), attendance.DECLARATIONS)
+    qtbot.keyClick(table, Qt.Key.Key_Return)  # edits the cell; the dialog stays open
+    assert attendance.isVisible()
+    editor = QApplication.focusWidget()
+    qtbot.keyClicks(editor, "Sits as a magistrate in the local bench")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # committed (queued by the delegate)
+    qtbot.waitUntil(lambda: attendance.declarations(chair) != "", timeout=2000)
+    assert attendance.isVisible()
+    assert attendance.declarations(chair) == "Sits as a magistrate in the local bench"
     click(qtbot, attendance.close_button)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=2000)  # back in w
     by_name = {a.name: a for a in panels.meeting_attendance(db, s.meeting_id)}
     assert not by_name["Tom Griffiths"].present
     assert by_name["Margaret Hale"].declarations == "Sits as a magistrate in the local bench"

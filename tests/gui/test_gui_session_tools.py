@@ -239,7 +239,8 @@ def test_marking_the_acting_member_absent_stops_them_acting(
     assert panels.meeting_info(db, sampled.meeting_id).status == "in_session"
     w.action_attendance.trigger()
     attendance = w.current_dialog
-    click(qtbot, attendance.present[with_members["Luke Harper"]])
+    attendance.table.setCurrentCell(attendance.row_of(with_members["Luke Harper"]), 1)
+    qtbot.keyClick(attendance.table, Qt.Key.Key_Space)
     attendance.close()
     assert w.people.acting().member_id is None
     assert "no longer marked present" in w.statusBar().currentMessage()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from scrutiny_app import __version__
 from scrutiny_app.errors import UserError
-from scrutiny_app.gui import background
+from scrutiny_app.gui import background, screens
 from scrutiny_app.gui.main_window import MainWindow
 from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.uiload import stylesheet
@@ -46,6 +46,7 @@ def prepare_app(app: QApplication) -> None:
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
     app.setStyleSheet(stylesheet())
+    screens.install(app)  # every window within its screen
 
 
 def create_main_window(db: Database) -> MainWindow:

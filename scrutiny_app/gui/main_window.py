@@ -24,7 +24,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -64,6 +64,7 @@ Key = tuple[str, int]  # ("panel", id) or ("meeting", id)
 _KEEP: Any = object()  # "keep the current selection" in refresh()
 
 STATUS_MESSAGE_MS = 12_000
+NARROW = 1180  # below this window width the panels sidebar folds away (Ctrl+B shows it)
 
 # The window's actions from the form: attribute name -> object name in main_window.ui.
 ACTIONS = {
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.page)
         self.extra_actions = windows.install(self)  # wizard, sample options, lists, report, tracker
         self._setup_tree()
+        self._setup_sidebar()
         self._setup_actions()
         self._setup_layout()
         self._connect()
@@ -175,6 +177,19 @@ class MainWindow(QMainWindow):
         palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#10243e"))
         self.tree.setPalette(palette)
         self.tree.currentItemChanged.connect(self._tree_current_changed)
+
+    def _setup_sidebar(self) -> None:
+        self.main_splitter.setCollapsible(0, True)
+        self.main_splitter.setCollapsible(1, False)
+        self._sidebar_auto = False  # folded away by a narrow window (not by the user)
+        self.action_sidebar = QAction("&Panels and meetings", self)
+        self.action_sidebar.setObjectName("actionSidebar")
+        self.action_sidebar.setCheckable(True)
+        self.action_sidebar.setChecked(True)
+        self.action_sidebar.setShortcut(QKeySequence("Ctrl+B"))
+        self.action_sidebar.setToolTip("Show or hide the panels and meetings (Ctrl+B)")
+        self.action_sidebar.triggered.connect(self.toggle_sidebar)
+        child(self, QMenu, "menuView").addAction(self.action_sidebar)
 
     def _setup_actions(self) -> None:
         r, page, people = self.reviewer, self.page, self.people
@@ -237,12 +252,47 @@ class MainWindow(QMainWindow):
         self.page.statusMessage.connect(self.show_status)
 
     def _all_actions(self) -> list[QAction]:
-        return [getattr(self, attribute) for attribute in ACTIONS]
+        return [*(getattr(self, attribute) for attribute in ACTIONS), self.action_sidebar]
+
+    # ================================================================== small screens
+
+    def sidebar_shown(self) -> bool:
+        return self.main_splitter.sizes()[0] > 0
+
+    def show_sidebar(self, shown: bool) -> None:
+        if shown == self.sidebar_shown():
+            return
+        total = sum(self.main_splitter.sizes())
+        width = min(230, max(total // 4, 160)) if shown else 0
+        self.main_splitter.setSizes([width, max(total - width, 0)])
+        self.action_sidebar.setChecked(shown)
+
+    def toggle_sidebar(self, *_args: object) -> None:
+        shown = not self.sidebar_shown()
+        self._sidebar_auto = False
+        self.show_sidebar(shown)
+        if shown:
+            self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif self.tree.hasFocus():
+            self.reviewer.focus_form()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        narrow = event.size().width() < NARROW
+        if narrow and self.sidebar_shown() and not self.tree.hasFocus():
+            self._sidebar_auto = True
+            self.show_sidebar(False)
+        elif not narrow and self._sidebar_auto:
+            self._sidebar_auto = False
+            self.show_sidebar(True)
 
     # ================================================================== the host of the pages
 
-    def show_status(self, message: str) -> None:
+    def show_status(self, message: str, *, banner: bool = False) -> None:
+        """``message`` in the status bar; ``banner``: it matters, so in the form as well."""
         self.statusBar().showMessage(message, STATUS_MESSAGE_MS)
+        if banner:
+            self.reviewer.show_banner(html.escape(message))
 
     def open_dialog(self, dialog: QDialog) -> QDialog:
         """Open ``dialog`` window-modal without blocking; ``current_dialog`` until it closes.
@@ -443,6 +493,7 @@ class MainWindow(QMainWindow):
         template = self.page.template
         assert template is not None
         self.page.review.set_template(template)
+        self.page.fit_review_pane()
         self.reviewer.show_completions()
         self._ensure_outcome_actions(template)
         self.reviewer.show_case(self.page.selected_case())
@@ -579,21 +630,31 @@ class MainWindow(QMainWindow):
 
     def toggle_presenter(self, *_args: object) -> None:
         if self.presenter is not None and self.presenter.isVisible():
-            self.presenter.close()
-            self.action_presenter.setChecked(False)
+            self.presenter.close()  # _presenter_closed: the action and the banner
+            self.show_status("Presenter view closed")
             return
         if self.presenter is None:
             self.presenter = PresenterWindow(self)
             self.presenter.destroyed.connect(lambda *_: setattr(self, "presenter", None))
+            self.presenter.closed.connect(self._presenter_closed)
         self.presenter.set_state(self.presenter_state())
         on_room = self.presenter.show_on_room_screen(self.screen())
         self.action_presenter.setChecked(True)
         self.activateWindow()  # the officer keeps typing here
-        self.show_status(
-            "Presenter view on the second screen"
+        where = (
+            f"on the second screen ({html.escape(self.presenter.screen().name())}), full screen"
             if on_room
-            else "Presenter view opened (F11: full screen)"
+            else "in front of this window: no second screen was found (F11: full screen)"
         )
+        self.reviewer.show_banner(
+            f"<b>Presenter view</b> {where}. It shows the case and the tally, never a "
+            "member's name. F5 closes it."
+        )
+        self.show_status(f"Presenter view {'on the second screen' if on_room else 'opened'}")
+
+    def _presenter_closed(self) -> None:
+        self.action_presenter.setChecked(False)
+        self.reviewer.show_banner("")
 
     def presenter_state(self):
         r, page = self.reviewer, self.page

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QGroupBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from scrutiny_app.domain.vocab import MeetingStatus
+from scrutiny_app.gui.fit_check import ELIDED
 from scrutiny_app.gui.models import (
     COLUMNS,
     SESSION_COLUMNS,
@@ -160,6 +162,18 @@ class MeetingPage(QWidget):
         self.review_scroll.setMinimumWidth(380)
         self.classification_badge.setAccessibleName("Classification: OFFICIAL-SENSITIVE")
         self.agreement_label.linkActivated.connect(lambda _link: self.agreementRequested.emit())
+        # On a small screen the title elides (the full text in its tooltip) and the counts wrap.
+        self.meeting_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.meeting_title.setMinimumWidth(120)
+        self.meeting_title.installEventFilter(self)
+        # The tally on a line of its own, wrapping on a narrow window.
+        bar = self.findChild(QHBoxLayout, "sessionBar")
+        header = self.meeting_header.layout()
+        if bar is not None and isinstance(header, QVBoxLayout):
+            bar.removeWidget(self.meeting_counts)
+            header.addWidget(self.meeting_counts)
+        self.meeting_counts.setWordWrap(True)
+        self.meeting_counts.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.meeting_header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         page = self.layout()
         if isinstance(page, QVBoxLayout):
@@ -169,9 +183,43 @@ class MeetingPage(QWidget):
             app.focusChanged.connect(self._focus_changed)
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        """The field that gets the focus in the review pane is scrolled into view."""
-        if new is not None and shiboken6.isValid(self) and self.review.isAncestorOf(new):
-            self.review_scroll.ensureWidgetVisible(new, 16, 24)
+        """The field that gets the focus in the review pane is scrolled into view (up and
+        down only: the pane never scrolls sideways)."""
+        if new is None or not shiboken6.isValid(self) or not self.review.isAncestorOf(new):
+            return
+        top = new.mapTo(self.review, QPoint(0, 0)).y()
+        bottom = top + min(new.height(), self.review_scroll.viewport().height() - 48)
+        bar = self.review_scroll.verticalScrollBar()
+        seen = self.review_scroll.viewport().height()
+        if top - 24 < bar.value():
+            bar.setValue(top - 24)
+        elif bottom + 24 > bar.value() + seen:
+            bar.setValue(bottom + 24 - seen)
+
+    def fit_review_pane(self) -> None:
+        """The review pane is never narrower than the form (its outcome buttons in full)."""
+        bar = self.review_scroll.verticalScrollBar().sizeHint().width()
+        frame = 2 * self.review_scroll.frameWidth()
+        need = self.review.minimumSizeHint().width() + bar + frame + 14  # the host's margins
+        self.review_scroll.setMinimumWidth(max(need, 320))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.meeting_title and event.type() == QEvent.Type.Resize:
+            self._elide_title()
+        return super().eventFilter(watched, event)
+
+    def set_title(self, text: str) -> None:
+        self.meeting_title.setProperty("fullText", text)
+        self.meeting_title.setToolTip(text)
+        self.meeting_title.setAccessibleName(text)
+        self._elide_title()
+
+    def _elide_title(self) -> None:
+        text = str(self.meeting_title.property("fullText") or "")
+        fm = QFontMetrics(self.meeting_title.font())
+        shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, self.meeting_title.width())
+        self.meeting_title.setText(shown)
+        self.meeting_title.setProperty(ELIDED, shown != text)
 
     def scroll_form_to_top(self) -> None:
         self.review_scroll.verticalScrollBar().setValue(0)
@@ -415,7 +463,7 @@ class MeetingPage(QWidget):
         meeting, panel, cases = self.meeting, self.panel, self.cases
         if meeting is None or panel is None or cases is None:
             return
-        self.meeting_title.setText(f"{panel.name} · {meeting.date.day} {meeting.date:%B %Y}")
+        self.set_title(f"{panel.name} · {meeting.date.day} {meeting.date:%B %Y}")
         parts = [
             f"Theme: {meeting.theme}" if meeting.theme else "No theme set",
             f"Status: {status_label(meeting.status)}",

@@ -75,7 +75,8 @@ class People(QObject):
         if user.member_id not in present:
             del self._actors[meeting_id]
             self.host.show_status(
-                f"{user.name} is no longer marked present: choose who is using the app"
+                f"{user.name} is no longer marked present: choose who is using the app (Ctrl+U)",
+                banner=True,
             )
         else:
             role = next(a.role for a in self.attendance if a.member_id == user.member_id)

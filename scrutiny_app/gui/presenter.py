@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QScreen
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -139,8 +140,17 @@ def presenter_state(
     )
 
 
+def _wraps(widget: QWidget) -> None:
+    """Its height follows its width (it holds wrapping text): layouts ask heightForWidth."""
+    policy = widget.sizePolicy()
+    policy.setHeightForWidth(True)
+    widget.setSizePolicy(policy)
+
+
 class PresenterWindow(QWidget):
     """The room's screen; see the module docstring."""
+
+    closed = Signal()
 
     MAX_FACTS = 10  # in two columns: what a room can read at a glance
 
@@ -185,16 +195,28 @@ class PresenterWindow(QWidget):
         line.addWidget(self.progress)
         root.addLayout(line)
 
-        body = QHBoxLayout()
+        # The case and the tally; on a screen too small for all of it, it scrolls (long values
+        # wrap, never cut).
+        self.body_scroll = QScrollArea()
+        self.body_scroll.setObjectName("presenterBodyScroll")
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body_host = QWidget()
+        body_host.setObjectName("presenterBody")
+        _wraps(body_host)  # the scroll area sizes it by its wrapped text
+        self.body_scroll.setWidget(body_host)
+        body = QHBoxLayout(body_host)
+        body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(36)
         self.facts_frame = QFrame()
         self.facts_frame.setObjectName("presenterFacts")
+        _wraps(self.facts_frame)
         self.facts = QGridLayout(self.facts_frame)
         self.facts.setHorizontalSpacing(28)
         self.facts.setVerticalSpacing(14)
         self.facts.setColumnStretch(0, 1)
         self.facts.setColumnStretch(1, 1)
-        self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
         body.addWidget(self.facts_frame, 11)
 
         side = QVBoxLayout()
@@ -222,7 +244,7 @@ class PresenterWindow(QWidget):
         side.addWidget(self.tally)
         side.addStretch(1)
         body.addLayout(side, 9)
-        root.addLayout(body, 1)
+        root.addWidget(self.body_scroll, 1)
 
     # ------------------------------------------------------------------ state
 
@@ -238,6 +260,7 @@ class PresenterWindow(QWidget):
                 item.widget().deleteLater()
         for i, (key, value) in enumerate(state.facts[: self.MAX_FACTS]):
             cell = QWidget()
+            _wraps(cell)
             layout = QVBoxLayout(cell)
             layout.setContentsMargins(0, 0, 0, 0)
             layout.setSpacing(2)
@@ -251,8 +274,13 @@ class PresenterWindow(QWidget):
             v.setTextFormat(Qt.TextFormat.PlainText)
             layout.addWidget(k)
             layout.addWidget(v)
-            self.facts.addWidget(cell, i // 2, i % 2, Qt.AlignmentFlag.AlignTop)
+            layout.addStretch(1)  # a short fact stays at the top of a tall row
+            self.facts.addWidget(cell, i // 2, i % 2)  # no alignment: the height follows the wrap
             cell.show()
+        rows = (min(len(state.facts), self.MAX_FACTS) + 1) // 2
+        for row in range(self.facts.rowCount()):
+            self.facts.setRowStretch(row, 0)
+        self.facts.setRowStretch(rows, 1)  # the facts at the top, the space below them
         self.stage.setText(state.stage_text)
         self.view_chart.set_bars(state.view_bars)
         self.view_chart.setVisible(bool(state.view_bars))
@@ -304,3 +332,4 @@ class PresenterWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.accept()
+        self.closed.emit()

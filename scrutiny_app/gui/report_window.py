@@ -53,7 +53,7 @@ class _SectionEditor(QGroupBox):
         self.text = QPlainTextEdit(section.text, objectName=f"section:{section.key}")
         self.text.setPlaceholderText(section.hint)
         self.text.setMinimumHeight(90)
-        self.internal = QCheckBox("Internal only (left out of the public report)")
+        self.internal = QCheckBox("Internal only: not in the public report")
         self.internal.setObjectName(f"internal:{section.key}")
         self.internal.setChecked(section.internal)
         self._timer = QTimer(self, singleShot=True, interval=SAVE_AFTER_MS)
@@ -115,6 +115,11 @@ class ReportWindow(QDialog):
         writing = QScrollArea()
         writing.setWidgetResizable(True)
         writing.setWidget(column)
+        # Never sideways: the pane is at least as wide as what it holds.
+        writing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        writing.setMinimumWidth(
+            column.minimumSizeHint().width() + writing.verticalScrollBar().sizeHint().width() + 4
+        )
 
         # right: the Commissioner's paragraph and the preview
         self.summary = QLabel(objectName="commissionerSummary")
@@ -142,10 +147,9 @@ class ReportWindow(QDialog):
         export = QPushButton("&Export public report…", objectName="exportPublic")
         export.clicked.connect(self.export_public)
         publish = QHBoxLayout()
-        publish.addWidget(self.issue)
-        publish.addStretch(1)
         publish.addWidget(check)
         publish.addWidget(export)
+        publish.addStretch(1)
         self.pages = QWidget()
         self.pages_layout = QVBoxLayout(self.pages)
         self.pages_layout.addStretch(1)
@@ -156,6 +160,7 @@ class ReportWindow(QDialog):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(summary_box)
+        right_layout.addWidget(self.issue, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addLayout(publish)
         right_layout.addLayout(controls)
         right_layout.addWidget(pages_scroll, 1)

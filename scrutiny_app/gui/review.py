@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from scrutiny_app.domain.vocab import Consensus
 from scrutiny_app.gui.review_parts import (
+    ElidingToolButton,
     OutcomeButtons,
     QuestionsPanel,
     TagEditor,
@@ -104,7 +104,7 @@ class ReviewForm(QWidget):
         layout.setSpacing(8)
 
         # ---- who is using the app, the stage strip and the status
-        self.acting_button = QToolButton()
+        self.acting_button = ElidingToolButton()
         self.acting_button.setObjectName("actingButton")
         self.acting_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.acting_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -179,7 +179,8 @@ class ReviewForm(QWidget):
         """Tab follows what the eye reads: top to bottom, whatever was built when."""
         chain: list[QWidget] = [self.acting_button]
         chain += [*self.view_outcomes.buttons.values(), self.note_edit]
-        chain += [*self.view_questions.radios.values(), self.reveal_button, self.declare_button]
+        chain += [*self.view_questions.radios.values(), self.blocked_fix]
+        chain += [self.reveal_button, self.declare_button]
         chain += [*self.decision_outcomes.buttons.values(), self.consensus_combo]
         chain += [self.dissent_edit, self.observations_edit, self.good_practice_edit]
         chain += [self.individual_learning_edit, self.organisational_learning_edit]
@@ -220,6 +221,11 @@ class ReviewForm(QWidget):
         layout.addWidget(self.own_box)
         self.blocked_label = wrapped_label("blockedLabel", rich=True)
         layout.addWidget(self.blocked_label)
+        self.blocked_fix = QPushButton("Choose who is using the app… (Ctrl+U)")
+        self.blocked_fix.setObjectName("blockedFix")
+        self.blocked_fix.clicked.connect(self.acting_button.click)
+        self.blocked_fix.hide()
+        layout.addWidget(self.blocked_fix, 0, Qt.AlignmentFlag.AlignLeft)
         self.views_in_label = wrapped_label("viewsInLabel", rich=True)
         layout.addWidget(self.views_in_label)
         buttons = QHBoxLayout()
@@ -427,9 +433,8 @@ class ReviewForm(QWidget):
         blocked = ""
         if user.member_id is None:
             blocked = (
-                f"You are using the app as {html.escape(user.name)}, who is not on the "
-                "attendance: only members present record a view. Choose who is using the app "
-                "with Ctrl+U."
+                f"Only members present record a view: {html.escape(user.name)} is not on "
+                "the attendance."
             )
         elif declared is not None:
             blocked = (
@@ -446,6 +451,7 @@ class ReviewForm(QWidget):
         self.own_box.setTitle(f"Your view — {user.name}")
         self.blocked_label.setText(blocked)
         self.blocked_label.setVisible(bool(blocked))
+        self.blocked_fix.setVisible(user.member_id is None)
         done = set(views.recorded)
         waiting = [m for m in views.expected if m not in done]
         parts = [f"✓ {html.escape(names.get(m, '?'))}" for m in views.recorded] + [
@@ -547,7 +553,7 @@ class ReviewForm(QWidget):
         self.banner.setVisible(bool(text))
 
     def show_acting(self, user: SessionUser) -> None:
-        self.acting_button.setText(f"Using the app: {user.label}  ▾")
+        self.acting_button.set_full_text(f"Using the app: {user.label}  ▾")
         self.acting_button.setToolTip(
             "Who is using the app: views and decisions are saved under this name. "
             "Click (or Ctrl+U) to change."

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -209,7 +210,7 @@ class QuestionsPanel(QWidget):
 class ViewsPanel(QWidget):
     """The members' views on a case, side by side (shown once revealed)."""
 
-    PER_ROW = 3
+    CARD_WIDTH = 150  # cards per row: as many of this width as fit, at most 3
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -218,6 +219,7 @@ class ViewsPanel(QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(6)
         self.cards: list[QFrame] = []
+        self._per_row = 3
 
     def set_views(self, views: Sequence[ViewInfo], outcomes: dict[str, Outcome]) -> None:
         for card in self.cards:
@@ -233,7 +235,7 @@ class ViewsPanel(QWidget):
             empty.show()
             self.cards.append(empty)
             return
-        for i, view in enumerate(shown):
+        for view in shown:
             card = QFrame()
             card.setObjectName("viewCard")
             layout = QVBoxLayout(card)
@@ -264,11 +266,30 @@ class ViewsPanel(QWidget):
             card.setAccessibleName(
                 f"{view.name}: {outcome.label if outcome else 'no outcome'}. {view.note}"
             )
-            self._grid.addWidget(card, i // self.PER_ROW, i % self.PER_ROW)
             card.show()
             self.cards.append(card)
-        for col in range(self.PER_ROW):
-            self._grid.setColumnStretch(col, 1)
+        self._place()
+
+    def _place(self) -> None:
+        """Lay the cards out in rows of as many as the width takes (a narrow pane: fewer)."""
+        for card in self.cards:
+            self._grid.removeWidget(card)
+        for i, card in enumerate(self.cards):
+            self._grid.addWidget(card, i // self._per_row, i % self._per_row)
+        for col in range(3):
+            self._grid.setColumnStretch(col, 1 if col < self._per_row else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        per_row = max(1, min(3, event.size().width() // self.CARD_WIDTH))
+        if per_row != self._per_row:
+            self._per_row = per_row
+            self._place()
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        widest = max((c.minimumSizeHint().width() for c in self.cards), default=0)
+        return QSize(min(hint.width(), max(widest, self.CARD_WIDTH)), hint.height())
 
     def texts(self) -> list[str]:
         return [c.accessibleName() for c in self.cards]
@@ -372,3 +393,37 @@ class TagEditor(QWidget):
 
     def clear_input(self) -> None:
         self.edit.clear()
+
+
+class ElidingToolButton(QToolButton):
+    """A text button that fits a narrow pane: its text elides, the full text in its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 120), hint.height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), 120), hint.height())  # it expands to the room there is
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = max(self.width() - 28, 20)  # the padding and the arrow
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, room)
+        if shown != self.text():
+            self.setText(shown)
+        self.setProperty("elidedText", shown != self._full)

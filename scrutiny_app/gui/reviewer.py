@@ -103,6 +103,7 @@ class Reviewer(QObject):
         self.page.show_details(case)
         self._read_views()
         self._fill_form()
+        self.page.fit_review_pane()
         self.stateChanged.emit()
 
     def redraw(self) -> None:
@@ -254,8 +255,7 @@ class Reviewer(QObject):
                     views.own.outcome_code if views and views.own else None
                 )
                 self.host.show_status(
-                    f"{user.name} does not record a view on {case.reference} "
-                    "(see the form for why)."
+                    f"{user.name} does not record a view on {case.reference} (the form says why)."
                 )
                 return
             member_id = user.member_id
@@ -619,7 +619,7 @@ class Reviewer(QObject):
             target = self.page.next_case(lambda r: not r.decided)
             done = f"All {len(cases.rows) if cases else 0} cases are decided."
         if target is None:
-            self.host.show_status(done)
+            self.host.show_status(done, banner=True)
             self.focus_form()
             return
         self.page.select_case(target)

@@ -49,8 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         window = create_main_window(db)
-        window.resize(*args.size)
         window.show()
+        window.resize(*args.size)  # after the show: the picture's size, whatever the screen
         if args.panel is not None:
             window.select_panel(args.panel)
         else:

@@ -59,8 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ids = demo.create_demo(db)
             staged = session_demo.stage_session(db, ids.oocd_meeting)
             window = create_main_window(db)
-            window.resize(args.width, args.height)
             window.show()
+            window.resize(args.width, args.height)  # the picture's size, whatever the screen
             window.select_meeting(ids.oocd_meeting)
             if window.current_dialog is not None:  # "who is using the app?"
                 window.current_dialog.reject()

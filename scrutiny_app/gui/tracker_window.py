@@ -6,7 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -46,6 +53,9 @@ COLUMNS = (
     ("Status", lambda r: r.status_label),
     ("Overdue", lambda r: "Overdue" if r.overdue else ""),
 )
+
+
+TEXT_COLUMN = next(i for i, (title, _) in enumerate(COLUMNS) if title == "Recommendation")
 
 
 class TrackerModel(QAbstractTableModel):
@@ -108,27 +118,36 @@ class TrackerWindow(QDialog):
             self.search.textChanged,
         ):
             signal.connect(lambda *_a: self.refresh())
-        filters = QHBoxLayout()
-        for w in (
-            self.panel,
-            self.open_only,
-            self.overdue_only,
-            QLabel("Addressed to"),
-            self.addressed,
-        ):
-            filters.addWidget(w)
-        filters.addWidget(self.search, 1)
+        # Two rows, so that each filter keeps its words on a small screen.
+        filters = QVBoxLayout()
+        first, second = QHBoxLayout(), QHBoxLayout()
+        addressed_label = QLabel("&Addressed to")
+        addressed_label.setBuddy(self.addressed)
+        first.addWidget(self.panel, 1)
+        first.addWidget(addressed_label)
+        first.addWidget(self.addressed, 1)
+        second.addWidget(self.search, 1)
+        second.addWidget(self.open_only)
+        second.addWidget(self.overdue_only)
+        filters.addLayout(first)
+        filters.addLayout(second)
 
         self.model = TrackerModel()
         self.table = QTableView(objectName="trackerTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        # The recommendation takes the width and wraps; the short columns fit their text.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 140)
+        for column, width in ((1, 120), (3, 140), (TEXT_COLUMN, 320)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        header.moveSection(header.visualIndex(TEXT_COLUMN), 1)  # read with its reference
+        header.setStretchLastSection(False)
+        self.table.viewport().installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self.show_selected())
 
         self.history = QListWidget(objectName="history")
@@ -153,7 +172,9 @@ class TrackerWindow(QDialog):
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(side)
-        split.setSizes([900, 340])
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setSizes([900, 300])
         export = QPushButton("Export for the force…", objectName="exportTracker")
         export.clicked.connect(self.export)
         read_back = QPushButton("Import the force's answers…", objectName="importTracker")
@@ -193,12 +214,30 @@ class TrackerWindow(QDialog):
             text=self.search.text(),
         )
         self.model.set_rows(tracker.tracker_rows(self.db, flt))
+        self.table.setColumnHidden(1, flt.panel_id is not None)  # one panel: no panel column
+        self._fit_text_column()
         overdue = sum(1 for r in self.model.rows if r.overdue)
         self.count.setText(f"{len(self.model.rows)} recommendations, {overdue} overdue")
         ids = [r.id for r in self.model.rows]
         if selected is not None and selected.id in ids:
             self.table.selectRow(ids.index(selected.id))
         self.show_selected()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_text_column()
+        return super().eventFilter(watched, event)
+
+    def _fit_text_column(self) -> None:
+        """The recommendation takes the width the other columns leave (at least 260px)."""
+        header = self.table.horizontalHeader()
+        others = sum(
+            header.sectionSize(c)
+            for c in range(self.model.columnCount())
+            if c != TEXT_COLUMN and not self.table.isColumnHidden(c)
+        )
+        header.resizeSection(TEXT_COLUMN, max(260, self.table.viewport().width() - others))
+        self.table.resizeRowsToContents()
 
     def selected(self) -> RecommendationRow | None:
         index = self.table.currentIndex()

@@ -7,9 +7,18 @@ jobs run inline.
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# An offscreen screen the size of a common desktop (Qt's default offscreen screen is 800x600,
+# and the app fits every window to its screen). The small-screen test sets its own.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    _screen = os.path.join(tempfile.mkdtemp(prefix="scrutiny-screen-"), "screen.json")
+    with open(_screen, "w", encoding="utf-8") as _f:
+        json.dump({"screens": [{"name": "desk", "x": 0, "y": 0, "width": 1920,
+                                "height": 1080, "logicalDpi": 96, "dpr": 1}]}, _f)  # fmt: skip
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 
 import datetime as dt
 from collections.abc import Iterator

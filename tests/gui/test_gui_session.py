@@ -141,7 +141,7 @@ def test_a_whole_session_on_the_demo_oocd_meeting(
     assert listed[0].startswith("Margaret Hale (Chair)")
     assert any(t.startswith("Alison Brooks (OPCC scrutiny officer)") for t in listed)
     choose_user(qtbot, w, officer)
-    assert "Alison Brooks" in w.page.review.acting_button.text()
+    assert "Alison Brooks" in w.page.review.acting_button.full_text()
     assert w.page.classification_badge.isVisible()
     assert "OFFICIAL-SENSITIVE" in w.page.case_details.toPlainText()
 

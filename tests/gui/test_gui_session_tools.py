@@ -204,6 +204,11 @@ def test_who_may_record_views_and_reveal(
     qtbot.keyClick(w.page.case_table, Qt.Key.Key_1)
     assert rows(db, sampled.meeting_id)[0].views == 0
     assert "does not record a view" in w.statusBar().currentMessage()
+    # The form says why in one line and offers the fix.
+    assert w.page.review.blocked_fix.isVisible()
+    click(qtbot, w.page.review.blocked_fix)
+    assert isinstance(w.current_dialog, WhoIsUsingDialog)
+    click(qtbot, w.current_dialog.not_listed_button)
 
     w.people.set_acting(sampled.meeting_id, session.SessionUser(with_members["Luke Harper"],
                                                          "Luke Harper", "member"))  # fmt: skip

@@ -601,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", required=True, metavar="CODE", help="an outcome code of the scheme")
     p.add_argument(
         "--consensus",
-        choices=["unanimous", "majority", "none"],
+        choices=["unanimous", "majority", "split", "none"],
         help="default: suggested from the members' views (unanimous when there are none)",
     )
     p.add_argument("--observations")

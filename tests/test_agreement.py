@@ -7,7 +7,13 @@ import pytest
 from test_session import Meeting, make_meeting
 
 from scrutiny_app.services import session
-from scrutiny_app.services.agreement import fleiss_kappa, interpret, meeting_agreement
+from scrutiny_app.services.agreement import (
+    MIN_CASES_FOR_KAPPA,
+    fleiss_kappa,
+    interpret,
+    kappa_interval,
+    meeting_agreement,
+)
 from scrutiny_app.storage import Database
 
 
@@ -152,8 +158,11 @@ def test_meeting_agreement_counts_only_revealed_views(db, meeting: Meeting):
         ("Bob Lane", 1, 1),
         ("Margaret Hale", 0, 1),
     ]
+    assert ag.kappa_reported  # 5 cases with views: the least kappa is shown on
     assert ag.summary.startswith(f"Fleiss' kappa {ag.kappa:.2f} (")
+    assert "5 cases" in ag.kappa_words and "95% CI" in ag.kappa_words
     assert "all members agreed on 2 of 5 cases" in ag.summary
+    assert "rough guide" in ag.caveat
     assert [o.code for o, _ in ag.per_category()] == [
         "appropriate", "appropriate_obs", "inappropriate", "no_consensus",
     ]  # fmt: skip
@@ -164,3 +173,54 @@ def test_meeting_agreement_without_views(db, meeting: Meeting):
     assert ag.kappa is None and ag.percent_agreement is None
     assert ag.most_disagreed() == []
     assert "not enough views" in ag.summary
+
+
+def test_statsmodels_agrees_with_our_kappa():
+    """A second implementation (statsmodels) on the worked examples and on random tables."""
+    import random
+
+    from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
+
+    fleiss_table = [[patient.count(c) for c in range(1, 6)] for patient in FLEISS_1971]
+    for table in (WIKIPEDIA, fleiss_table):
+        assert fleiss_kappa(table).kappa == pytest.approx(sm_fleiss(table, method="fleiss"))
+    rng = random.Random(7)
+    for _ in range(50):
+        raters, categories = rng.randint(2, 7), rng.randint(2, 5)
+        table = []
+        for _subject in range(rng.randint(3, 30)):
+            row = [0] * categories
+            for _rater in range(raters):
+                row[rng.randrange(categories)] += 1
+            table.append(row)
+        ours = fleiss_kappa(table).kappa
+        if ours is not None:
+            assert ours == pytest.approx(sm_fleiss(table, method="fleiss"))
+
+
+def test_the_kappa_interval_is_reproducible_and_narrows_with_more_cases():
+    ci = kappa_interval(WIKIPEDIA)
+    assert ci is not None
+    low, high = ci
+    assert low < 0.210 < high  # Fleiss' worked example: kappa 0.210 inside its interval
+    assert low >= -1 and high <= 1
+    assert kappa_interval(WIKIPEDIA) == ci  # a fixed seed: the same views, the same interval
+    four_times = kappa_interval(WIKIPEDIA * 4)  # the same agreement on four times the cases
+    assert four_times is not None
+    assert four_times[1] - four_times[0] < (high - low) * 0.75
+    assert kappa_interval([[3, 0]]) is None  # one case: no interval
+
+
+def test_kappa_is_not_reported_below_five_cases(db, meeting: Meeting):
+    a, b = meeting.alice, meeting.bob
+    for i in range(MIN_CASES_FOR_KAPPA - 1):
+        session.record_view(db, meeting.items[i], a, outcome_code="appropriate")
+        session.record_view(db, meeting.items[i], b, outcome_code="appropriate" if i % 2 else
+                            "inappropriate")  # fmt: skip
+    session.reveal_all(db, meeting.meeting_id)
+    ag = meeting_agreement(db, meeting.meeting_id)
+    assert len(ag.measured) == MIN_CASES_FOR_KAPPA - 1
+    assert not ag.kappa_reported and ag.interval is None
+    assert f"not shown below {MIN_CASES_FOR_KAPPA} cases (4 so far)" in ag.kappa_words
+    assert "says nothing reliable" in ag.caveat
+    assert ag.percent_agreement == pytest.approx(50.0)

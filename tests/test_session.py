@@ -302,7 +302,24 @@ def test_the_decision_suggests_consensus_and_keeps_the_dissenting_view(db, meeti
     session.save_decision(db, item, outcome_code="appropriate_obs")
     row = cases.case_row(db, item)
     assert row.dissent == "The chair thought a caution proportionate."
-    assert row.consensus == "majority"
+    assert row.consensus == "split"  # nobody's view was this outcome: no majority for it
+
+
+@pytest.mark.parametrize(
+    ("views", "outcome", "consensus"),
+    [
+        (["a", "b"], "a", "split"),  # 1-1: a split, not a majority
+        (["a", "a", "b"], "a", "majority"),
+        (["a", "b", "c"], "a", "split"),
+        (["a", "a", "b", "b"], "b", "split"),
+        (["a", "a", "a"], "a", "unanimous"),
+        ([], "a", "unanimous"),
+    ],
+)
+def test_the_suggested_consensus_names_a_split(views, outcome, consensus):
+    from scrutiny_app.services.session.decision import suggest_consensus
+
+    assert suggest_consensus(views, outcome, carry_over=False) == consensus
 
 
 def test_unanimous_when_every_view_is_the_outcome(db, meeting):

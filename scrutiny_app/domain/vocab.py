@@ -43,7 +43,8 @@ class MeetingStatus(StrEnum):
 
 class Consensus(StrEnum):
     UNANIMOUS = "unanimous"
-    MAJORITY = "majority"
+    MAJORITY = "majority"  # more than half the members' views were the decided outcome
+    SPLIT = "split"  # no majority for it (a 1-1 split, say): decided all the same
     NONE = "none"
 
 

@@ -505,11 +505,19 @@ class MeetingPage(QWidget):
             self.progress_label.setText("")
         ag = self.agreement
         if ag is not None and ag.measured:
+            pct = f"{ag.percent_agreement:.0f}%"
+            n = len(ag.measured)
+            if ag.kappa_reported:
+                figure = (
+                    f"κ <b>{kappa_text(ag)}</b> ({html.escape(ag.interpretation)}, {n} cases), "
+                    f"{pct}"
+                )
+            else:  # kappa on a handful of cases would mislead: the percentage only
+                figure = f"<b>{pct}</b> of pairs agreed ({n} case{'s' if n != 1 else ''})"
             self.agreement_label.setText(
-                f"Agreement: κ <b>{kappa_text(ag)}</b> ({html.escape(ag.interpretation)}), "
-                f"{ag.percent_agreement:.0f}% &nbsp;<a href='agreement'>details</a>"
+                f"Agreement: {figure} &nbsp;<a href='agreement'>details</a>"
             )
-            self.agreement_label.setToolTip(ag.summary)
+            self.agreement_label.setToolTip(f"{ag.summary}\n{ag.caveat}")
         else:
             self.agreement_label.setText("")
             self.agreement_label.setToolTip("")

@@ -57,6 +57,7 @@ DECISION = "decision"
 CONSENSUS_LABELS = {
     Consensus.UNANIMOUS: "Unanimous",
     Consensus.MAJORITY: "Majority",
+    Consensus.SPLIT: "Split (no majority)",
     Consensus.NONE: "No consensus",
 }
 DECISION_FIELDS = (

@@ -491,6 +491,12 @@ class Reviewer(QObject):
             return
         user = self.people.acting()
         self.flush_edits()
+        waiting = self._not_yet_recorded(case.item_id)
+        if waiting and not self._reveal_anyway(
+            f"{_names(waiting)} {'has' if len(waiting) == 1 else 'have'} not recorded a view "
+            f"on {case.reference} yet."
+        ):
+            return
         result = self.ops.run(
             "Reveal the views",
             lambda: session.reveal_views(
@@ -512,11 +518,22 @@ class Reviewer(QObject):
         if not to_reveal:
             self.host.show_status("There are no hidden views left to reveal.")
             return True
+        missing: dict[str, int] = {}
+        for row in to_reveal:
+            for name in self._not_yet_recorded(row.item_id):
+                missing[name] = missing.get(name, 0) + 1
+        waiting = (
+            "\n\nNot recorded yet: "
+            + "; ".join(f"{n} ({c} case{'s' if c != 1 else ''})" for n, c in missing.items())
+            + ". Once revealed they cannot record a view on those cases."
+            if missing
+            else ""
+        )
         answer = QMessageBox.question(
             self.host.dialog_parent(),
             "Reveal the views on all cases",
             f"Reveal every member's view on the {len(to_reveal)} cases not yet decided?\n\n"
-            "Members cannot change their views afterwards.",
+            f"Members cannot change their views afterwards.{waiting}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -535,6 +552,27 @@ class Reviewer(QObject):
             return False
         self.host.show_status(f"Views revealed on {n} cases")
         return True
+
+    def _not_yet_recorded(self, item_id: int) -> list[str]:
+        """The members present who should record a view on the case and have not."""
+        try:
+            views = session.case_views(self.db, item_id)
+        except Exception:
+            return []
+        names = self.people.names()
+        done = set(views.recorded)
+        return [names.get(m, "?") for m in views.expected if m not in done]
+
+    def _reveal_anyway(self, why: str) -> bool:
+        answer = QMessageBox.question(
+            self.host.dialog_parent(),
+            "Reveal the views",
+            f"{why}\n\nOnce the views are revealed nobody can record one on this case. "
+            "Reveal them now?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def declare_interest(self, *_args: object) -> None:
         case = self.case
@@ -676,3 +714,8 @@ class Reviewer(QObject):
         if self.case is not None:
             self.page.review_scroll.ensureWidgetVisible(self.form.tag_editor.edit)
             self.form.tag_editor.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+def _names(names: list[str]) -> str:
+    """'Ann', 'Ann and Bob', 'Ann, Bob and Cy'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

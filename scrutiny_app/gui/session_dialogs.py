@@ -405,8 +405,9 @@ class DeclareInterestDialog(QDialog):
 
 
 def kappa_text(agreement: MeetingAgreement) -> str:
+    """Kappa to two places; a dash when it is not reported (too few cases, or none)."""
     k = agreement.kappa
-    return "\u2014" if k is None else f"{k:.2f}"
+    return "\u2014" if k is None or not agreement.kappa_reported else f"{k:.2f}"
 
 
 class AgreementDialog(QDialog):
@@ -436,9 +437,14 @@ class AgreementDialog(QDialog):
         layout.addWidget(title)
 
         figures = QHBoxLayout()
-        self.kappa_label = self._figure(
-            figures, kappa_text(agreement), "Fleiss' kappa", agreement.interpretation
-        )
+        if agreement.kappa_reported:
+            ci = agreement.interval
+            below = agreement.interpretation + (
+                f"; 95% CI {ci[0]:.2f} to {ci[1]:.2f}" if ci else ""
+            )
+        else:
+            below = agreement.kappa_words
+        self.kappa_label = self._figure(figures, kappa_text(agreement), "Fleiss' kappa", below)
         pct = agreement.percent_agreement
         self.percent_label = self._figure(
             figures,
@@ -454,7 +460,7 @@ class AgreementDialog(QDialog):
             f"{agreement.views} views from {len(agreement.members)} members",
         )
         layout.addLayout(figures)
-        self.summary_label = QLabel(agreement.summary)
+        self.summary_label = QLabel(f"{agreement.summary} {agreement.caveat}")
         self.summary_label.setWordWrap(True)
         self.summary_label.setObjectName("hintLabel")
         layout.addWidget(self.summary_label)
@@ -465,6 +471,7 @@ class AgreementDialog(QDialog):
         per_label = QLabel("Kappa for each outcome: " + " \u00b7 ".join(per))
         per_label.setWordWrap(True)
         per_label.setObjectName("hintLabel")
+        per_label.setVisible(agreement.kappa_reported)
         layout.addWidget(per_label)
 
         worst = agreement.most_disagreed(most)

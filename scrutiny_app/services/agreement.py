@@ -19,12 +19,19 @@ generalisation. Cases with fewer than two views have no agreement to measure and
 
 The percentage agreement shown is P_bar as a percentage: the chance that two members picked at
 random chose the same outcome, averaged over the cases.
+
+Kappa on a handful of cases says little and swings from one meeting to the next, so it is only
+reported from :data:`MIN_CASES_FOR_KAPPA` cases with two views or more, always with the number
+of cases, a plain-words caveat and a 95% interval: a percentile bootstrap over cases
+(:func:`kappa_interval`, a fixed seed so the same views give the same interval).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -89,6 +96,43 @@ def fleiss_kappa(table: Sequence[Sequence[int]]) -> FleissResult:
         proportions=proportions,
         per_category=tuple(per_category),
     )
+
+
+MIN_CASES_FOR_KAPPA = 5  # fewer cases with views: percentage agreement only
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 1971  # Fleiss' year: any fixed seed, so the interval is reproducible
+
+
+def kappa_interval(
+    table: Sequence[Sequence[int]],
+    *,
+    level: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float] | None:
+    """A ``level`` confidence interval for Fleiss' kappa: percentile bootstrap over subjects.
+
+    Subjects (rows with two ratings or more) are drawn with replacement and kappa recomputed,
+    ``resamples`` times; the interval is the middle ``level`` of those kappas. None with fewer
+    than two subjects or when kappa cannot be computed on most resamples.
+    """
+    used = [list(r) for r in table if sum(r) >= 2]
+    if len(used) < 2:
+        return None
+    rng = random.Random(seed)
+    n = len(used)
+    kappas = []
+    for _ in range(resamples):
+        k = fleiss_kappa([used[rng.randrange(n)] for _ in range(n)]).kappa
+        if k is not None:
+            kappas.append(k)
+    if len(kappas) < resamples / 2:
+        return None
+    kappas.sort()
+    tail = (1 - level) / 2
+    low = kappas[int(tail * len(kappas))]
+    high = kappas[min(len(kappas) - 1, int((1 - tail) * len(kappas)))]
+    return (low, high)
 
 
 def interpret(kappa: float | None) -> str:
@@ -203,16 +247,57 @@ class MeetingAgreement:
         )
 
     @property
+    def kappa_reported(self) -> bool:
+        """Enough cases with views for kappa to mean something (and it could be computed)."""
+        return len(self.measured) >= MIN_CASES_FOR_KAPPA and self.kappa is not None
+
+    @cached_property
+    def interval(self) -> tuple[float, float] | None:
+        """The 95% interval of kappa (None when kappa is not reported)."""
+        if not self.kappa_reported:
+            return None
+        return kappa_interval([c.counts for c in self.measured])
+
+    @property
+    def caveat(self) -> str:
+        """What the kappa figure can and cannot say, in plain words."""
+        n = len(self.measured)
+        if n < MIN_CASES_FOR_KAPPA:
+            return (
+                f"Kappa is shown from {MIN_CASES_FOR_KAPPA} cases with two views or more "
+                f"({n} so far): on fewer it says nothing reliable. The percentage agreement "
+                "is shown meanwhile."
+            )
+        text = (
+            f"Kappa compares the members' agreement with what chance alone would give, on "
+            f"{n} cases. On a few dozen cases it moves a good deal from one meeting to the "
+            "next: read it as a rough guide"
+        )
+        if self.interval is not None:
+            low, high = self.interval
+            text += f"; the true figure is likely between {low:.2f} and {high:.2f} (95%)"
+        return text + "."
+
+    @property
+    def kappa_words(self) -> str:
+        """'0.62 (substantial; 95% CI 0.41 to 0.80; 24 cases)' or why there is none."""
+        n = len(self.measured)
+        if n < MIN_CASES_FOR_KAPPA:
+            return f"not shown below {MIN_CASES_FOR_KAPPA} cases ({n} so far)"
+        if self.kappa is None:
+            return "not measurable (every view the same outcome)"
+        ci = f"; 95% CI {self.interval[0]:.2f} to {self.interval[1]:.2f}" if self.interval else ""
+        return f"{self.kappa:.2f} ({self.interpretation}{ci}; {n} cases)"
+
+    @property
     def summary(self) -> str:
-        """One line for the screen: 'Fleiss' kappa 0.41 (moderate); agreement 68% ...'."""
+        """One line for the screen: 'Fleiss' kappa 0.41 (moderate; ...); agreement 68% ...'."""
         if not self.measured:
             return "Agreement: not enough views yet (two or more per case are needed)."
-        kappa = (
-            "not measurable" if self.kappa is None else f"{self.kappa:.2f} ({self.interpretation})"
-        )
         return (
-            f"Fleiss' kappa {kappa}; percentage agreement {self.percent_agreement:.0f}%; "
-            f"all members agreed on {self.unanimous_cases} of {len(self.measured)} cases."
+            f"Fleiss' kappa {self.kappa_words}; percentage agreement "
+            f"{self.percent_agreement:.0f}%; all members agreed on {self.unanimous_cases} of "
+            f"{len(self.measured)} cases."
         )
 
 

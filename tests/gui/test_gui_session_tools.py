@@ -222,6 +222,13 @@ def test_who_may_record_views_and_reveal(
                                                          "Sam Officer", "officer"))  # fmt: skip
     assert "only panel members record a view" in w.page.review.blocked_label.text()
     assert "1 of 2 views in" in w.page.review.views_in_label.text()
+    # Grace has not recorded hers: revealing warns, names her, and No leaves the views hidden.
+    boxes.answer = QMessageBox.StandardButton.No
+    click(qtbot, w.page.review.reveal_button)
+    question = boxes.shown[-1]
+    assert question.kind == "question" and "Grace Mensah has not recorded a view" in question.text
+    assert w.page.review.stage == "views"
+    boxes.answer = QMessageBox.StandardButton.Yes
     click(qtbot, w.page.review.reveal_button)
     assert w.page.review.stage == "decision"
     assert [c.accessibleName().split(":")[0] for c in w.page.review.views_panel.cards] == [

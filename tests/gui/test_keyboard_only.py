@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from scrutiny_app.domain.vocab import MemberRole
 from scrutiny_app.gui.dialogs import ShortcutsDialog
@@ -160,7 +160,9 @@ def test_a_meeting_walked_with_the_keyboard_only(
     keys.press(Qt.Key.Key_Up, CTRL)  # back to the first case
     assert w.reviewer.case.item_id == first.item_id
     keys.press(Qt.Key.Key_3)
+    boxes.answer = QMessageBox.StandardButton.Yes  # reveal although Sam (now a member) has not
     keys.press(Qt.Key.Key_V, CTRL | SHIFT)  # reveal: the panel decides
+    assert "Sam Officer has not recorded a view" in boxes.texts("question")[-1]
     assert review.stage == "decision"
     assert keys.focus() in review.decision_outcomes.buttons.values()
 

@@ -170,6 +170,10 @@ _CONTEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "complaints": (("allegation_category", "Allegation category"),),
     "hate_crime": (("outcome", "Outcome"),),
 }
+_CONSENSUS_FLAG: dict[str, str] = {
+    Consensus.MAJORITY: "Majority view",
+    Consensus.SPLIT: "Split view (no majority)",
+}
 _FINDINGS_SUMMARY_HEAD = {
     "oocd": "Offence / disposal",
     "stop_search": "Power / object / outcome",
@@ -854,10 +858,10 @@ class _Builder:
                 judgement = Cell(
                     _lines(
                         inline(r.outcome_label),
-                        # Only a majority view is flagged: unanimity is the norm, and "no
-                        # consensus" is an outcome of its own.
-                        inline("Majority view", muted=True)
-                        if r.consensus == Consensus.MAJORITY
+                        # Only a majority or split view is flagged: unanimity is the norm,
+                        # and "no consensus" is an outcome of its own.
+                        inline(_CONSENSUS_FLAG[r.consensus], muted=True)
+                        if r.consensus in _CONSENSUS_FLAG
                         else (),
                     ),
                     fill=_tint(colours.get(r.outcome_code or "")),

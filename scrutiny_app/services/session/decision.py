@@ -38,15 +38,19 @@ from scrutiny_app.storage.models import (
 def suggest_consensus(
     view_outcomes: list[str], outcome_code: str, *, carry_over: bool
 ) -> Consensus:
-    """Unanimous when every member's view is the decision's outcome; majority otherwise.
+    """Unanimous when every member's view is the decision's outcome; majority when more than
+    half of them are; split otherwise (a 1-1 split is not a majority).
 
     The carry-over outcome ("no consensus, more information needed") is never agreed.
     """
     if carry_over:
         return Consensus.NONE
-    if all(v == outcome_code for v in view_outcomes):
+    agreeing = sum(1 for v in view_outcomes if v == outcome_code)
+    if agreeing == len(view_outcomes):
         return Consensus.UNANIMOUS
-    return Consensus.MAJORITY
+    if 2 * agreeing > len(view_outcomes):
+        return Consensus.MAJORITY
+    return Consensus.SPLIT
 
 
 def dissent_text(

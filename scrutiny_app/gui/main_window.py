@@ -190,6 +190,12 @@ class MainWindow(QMainWindow):
         self.action_sidebar.setToolTip("Show or hide the panels and meetings (Ctrl+B)")
         self.action_sidebar.triggered.connect(self.toggle_sidebar)
         child(self, QMenu, "menuView").addAction(self.action_sidebar)
+        self.action_details = QAction("Case &details full height", self)
+        self.action_details.setObjectName("actionDetailsFullHeight")
+        self.action_details.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.action_details.setToolTip("The case details take the whole height (Ctrl+Shift+H)")
+        self.action_details.triggered.connect(lambda: self.page.toggle_details_full_height())
+        child(self, QMenu, "menuView").addAction(self.action_details)
 
     def _setup_actions(self) -> None:
         r, page, people = self.reviewer, self.page, self.people
@@ -252,7 +258,8 @@ class MainWindow(QMainWindow):
         self.page.statusMessage.connect(self.show_status)
 
     def _all_actions(self) -> list[QAction]:
-        return [*(getattr(self, attribute) for attribute in ACTIONS), self.action_sidebar]
+        extra = [self.action_sidebar, self.action_details]
+        return [*(getattr(self, attribute) for attribute in ACTIONS), *extra]
 
     # ================================================================== small screens
 

@@ -10,11 +10,12 @@ the :class:`~scrutiny_app.gui.reviewer.Reviewer`, which is told when the user pi
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable
 from functools import partial
 
 import shiboken6
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scrutiny_app.domain import geo
 from scrutiny_app.domain.vocab import MeetingStatus
 from scrutiny_app.gui.fit_check import ELIDED
 from scrutiny_app.gui.models import (
@@ -47,6 +49,7 @@ from scrutiny_app.gui.models import (
     format_when,
     short_label,
 )
+from scrutiny_app.gui.people import computer_user
 from scrutiny_app.gui.review import ReviewForm
 from scrutiny_app.gui.session_dialogs import kappa_text
 from scrutiny_app.gui.style import swatch
@@ -59,6 +62,8 @@ from scrutiny_app.services.panels import MeetingInfo, PanelInfo
 from scrutiny_app.services.session import ReviewTemplate
 from scrutiny_app.services.tags import TagInfo
 from scrutiny_app.storage import Database
+
+log = logging.getLogger(__name__)
 
 
 def status_label(status: str) -> str:
@@ -159,6 +164,17 @@ class MeetingPage(QWidget):
         self.left_splitter.setStretchFactor(0, 1)
         self.left_splitter.setStretchFactor(1, 1)
         self.left_splitter.setSizes([300, 300])
+        # The case details can take the whole height (the list folds away); the place of the
+        # divider is kept per user in the database and restored next time.
+        self.left_splitter.setCollapsible(0, True)
+        self.left_splitter.setCollapsible(1, False)
+        self._split_before: list[int] = []
+        self._save_split = QTimer(self)
+        self._save_split.setSingleShot(True)
+        self._save_split.setInterval(400)
+        self._save_split.timeout.connect(self._remember_split)
+        self.left_splitter.splitterMoved.connect(lambda *_a: self._save_split.start())
+        self._restore_split()
         self.review_scroll.setMinimumWidth(380)
         self.classification_badge.setAccessibleName("Classification: OFFICIAL-SENSITIVE")
         self.agreement_label.linkActivated.connect(lambda _link: self.agreementRequested.emit())
@@ -220,6 +236,39 @@ class MeetingPage(QWidget):
         shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, self.meeting_title.width())
         self.meeting_title.setText(shown)
         self.meeting_title.setProperty(ELIDED, shown != text)
+
+    def _split_key(self) -> str:
+        return f"layout:{computer_user()}:caseSplitter"
+
+    def _remember_split(self) -> None:
+        state = bytes(self.left_splitter.saveState().toBase64().data()).decode("ascii")
+        try:
+            self.db.set_setting(self._split_key(), state)
+        except Exception:  # a nicety: never in the way of the session
+            log.warning("cannot remember the divider", exc_info=True)
+
+    def _restore_split(self) -> None:
+        try:
+            state = self.db.get_setting(self._split_key())
+        except Exception:
+            state = None
+        if state:
+            self.left_splitter.restoreState(QByteArray.fromBase64(state.encode("ascii")))
+
+    def details_full_height(self) -> bool:
+        return self.left_splitter.sizes()[0] == 0
+
+    def toggle_details_full_height(self) -> None:
+        """The case details take the whole height, or give the list its room back."""
+        sizes = self.left_splitter.sizes()
+        total = sum(sizes)
+        if sizes[0] > 0:
+            self._split_before = sizes
+            self.left_splitter.setSizes([0, total])
+        else:
+            before = self._split_before if sum(self._split_before) else [total // 2] * 2
+            self.left_splitter.setSizes(before)
+        self._remember_split()
 
     def scroll_form_to_top(self) -> None:
         self.review_scroll.verticalScrollBar().setValue(0)
@@ -541,6 +590,10 @@ class MeetingPage(QWidget):
         kinds = {f.key: f.kind for f in tpl.fields} if tpl else {}
         order = [f.key for f in tpl.fields] if tpl else []
         keys = [k for k in order if k in case.fields] + [k for k in case.fields if k not in order]
+        location = geo.location_text(case.fields.get("latitude"), case.fields.get("longitude"))
+        if location:  # a place to look up, not two bare numbers
+            keys = [k for k in keys if k not in ("latitude", "longitude")]
+            rows.append(("Location", location))
         for k in keys:
             value = case.fields[k]
             if kinds.get(k) == "bool" or isinstance(value, bool):

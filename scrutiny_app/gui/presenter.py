@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scrutiny_app.domain import geo
 from scrutiny_app.domain.vocab import Consensus
 from scrutiny_app.gui.charts import Bar, TallyChart
 from scrutiny_app.gui.models import format_when
@@ -91,6 +92,9 @@ def presenter_state(
     order += [f.key for f in tpl.fields if f.key not in order] if tpl else []
     order += [k for k in case.fields if k not in order]
     facts: list[tuple[str, str]] = []
+    location = geo.location_text(case.fields.get("latitude"), case.fields.get("longitude"))
+    if location:
+        order = [k for k in order if k not in ("latitude", "longitude")]
     for key in order:
         value = case.fields.get(key)
         if value in (None, ""):
@@ -98,6 +102,8 @@ def presenter_state(
         text = ("Yes" if value else "No") if isinstance(value, bool) else str(value)
         label = tpl.field_label(key) if tpl else key.replace("_", " ").capitalize()
         facts.append((label, text))
+    if location:
+        facts.append(("Location", location))
     for label, value in (("Age band", case.age_band), ("Gender", case.gender),
                          ("Area", case.area), ("Date", format_when(case.occurred_at))):  # fmt: skip
         if value:

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bundle demo bench sysdeps sysdeps-window clean
+.PHONY: run test test-fast lint bundle demo bench bench-start sysdeps sysdeps-window clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bundle: $(STAMP)
 ## Benchmarks: prints a table and writes bench-results.json (about 5 minutes; 2 GB of temp files).
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+## The start-time figure alone (first window against an empty Qt window; about 20 seconds).
+bench-start: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.start_bench
 
 demo: $(STAMP)
 	$(PY) -m scrutiny_app demo --db demo.db

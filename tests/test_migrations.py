@@ -115,3 +115,26 @@ def test_an_upgrade_writes_a_backup_first_and_keeps_data(tmp_path: Path) -> None
 
     with pytest.raises(DatabaseTooNew):
         Database.open(path)
+
+
+def test_the_head_read_from_the_files_is_alembics_head():
+    """Opening a database reads the head from the migration files without loading alembic."""
+    from alembic.script import ScriptDirectory
+
+    from scrutiny_app.storage.migrate import alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [head_revision()]
+
+
+def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "current.db"
+    Database.open(path).close()
+    code = (
+        "import sys; from scrutiny_app.storage import Database; "
+        f"Database.open({str(path)!r}).close(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

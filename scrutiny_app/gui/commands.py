@@ -24,7 +24,7 @@ from scrutiny_app.gui.dialogs import (
 )
 from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.operations import Changes
-from scrutiny_app.services import panels, recommendations, sampling, templates
+from scrutiny_app.services import panels, recommendations, templates
 
 if TYPE_CHECKING:
     from scrutiny_app.gui.main_window import MainWindow
@@ -233,6 +233,7 @@ def draw_sample(window: MainWindow) -> None:
         return
     meeting_id = meeting.id
     page = window.page
+    from scrutiny_app.services import sampling  # loaded when first used: it brings numpy
 
     def submit(v: Any) -> Any:
         result = sampling.draw_sample(window.db, meeting_id, v.size, seed=v.seed, replace=v.replace)

@@ -11,21 +11,24 @@ Also a small developer entry point: ``python -m scrutiny_app.storage.migrate rev
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from scrutiny_app import __version__
 from scrutiny_app.paths import migrations_dir
 from scrutiny_app.storage.engine import StorageError, sqlite_path
+
+if TYPE_CHECKING:  # alembic is loaded only to upgrade (a database already at head: never)
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +53,48 @@ class UpgradeReport:
 
 
 def alembic_config(script_location: Path | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location or migrations_dir()))
     return cfg
 
 
+_REVISION = re.compile(r'^revision\s*(?::[^=]*)?=\s*["\']([^"\']+)["\']', re.MULTILINE)
+_DOWN = re.compile(r'^down_revision\s*(?::[^=]*)?=\s*(?:["\']([^"\']+)["\']|None)', re.MULTILINE)
+
+
+@lru_cache(maxsize=8)
 def head_revision(script_location: Path | None = None) -> str:
-    script = ScriptDirectory.from_config(alembic_config(script_location))
-    heads = script.get_heads()
+    """The newest schema revision, read from the migration files' headers (no alembic import:
+    opening a database that is up to date must not pay for it; a test checks alembic agrees)."""
+    versions = Path(script_location or migrations_dir()) / "versions"
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(source)
+        if down is not None and down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
     if len(heads) != 1:
         raise RuntimeError(f"the migrations have {len(heads)} heads; merge them")
-    return heads[0]
+    return heads.pop()
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    """The database's schema revision (None: not stamped, e.g. a new empty file)."""
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return None
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None
 
 
 def backup_sqlite(path: Path, revision: str | None) -> Path:
@@ -86,10 +115,14 @@ def backup_sqlite(path: Path, revision: str | None) -> Path:
 
 def upgrade_database(engine: Engine, script_location: Path | None = None) -> UpgradeReport:
     """Bring ``engine``'s database to the head revision (see the module docstring)."""
-    cfg = alembic_config(script_location)
-    script = ScriptDirectory.from_config(cfg)
     head = head_revision(script_location)
     current = current_revision(engine)
+    if current == head:  # the usual case: nothing to load, nothing to write
+        return UpgradeReport(current, head, None)
+    from alembic.script import ScriptDirectory
+
+    cfg = alembic_config(script_location)
+    script = ScriptDirectory.from_config(cfg)
 
     if current is None:
         tables = set(inspect(engine).get_table_names())
@@ -98,8 +131,6 @@ def upgrade_database(engine: Engine, script_location: Path | None = None) -> Upg
                 f"{engine.url.render_as_string(hide_password=True)} is not a scrutiny database "
                 f"(it holds other tables: {', '.join(sorted(tables)[:5])}). It was left unchanged."
             )
-    elif current == head:
-        return UpgradeReport(current, head, None)
     else:
         try:
             script.get_revision(current)
@@ -126,6 +157,8 @@ def _run_upgrade(engine: Engine, cfg: Config) -> None:
     keys enforced, the drop would cascade-delete every child row. So foreign keys are switched
     off for the upgrade (the pragma only works outside a transaction) and checked before commit.
     """
+    from alembic import command
+
     with engine.connect() as conn:
         sqlite = engine.dialect.name == "sqlite"
         raw = conn.connection.driver_connection
@@ -151,6 +184,8 @@ def _run_upgrade(engine: Engine, cfg: Config) -> None:
 
 def _make_revision(message: str) -> None:  # pragma: no cover - developer tool
     import tempfile
+
+    from alembic import command
 
     from scrutiny_app.storage.engine import make_engine
 

@@ -1,5 +1,6 @@
-"""A quick start (issue 11, item 8): the main window opens without loading pandas or reportlab,
-which only the import, the reports and the demo need."""
+"""A quick start (issue 11, item 8): the main window opens without loading pandas, reportlab,
+numpy or alembic, which only the import, the reports, sampling, the demo and a schema upgrade
+need."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ START = textwrap.dedent(
     window = create_main_window(db)
     window.show()
     app.processEvents()
-    heavy = [m for m in ("pandas", "reportlab", "openpyxl", "docx") if m in sys.modules]
+    heavy = [m for m in ("pandas", "reportlab", "openpyxl", "docx", "alembic", "numpy")
+             if m in sys.modules]
     print(json.dumps({"created": created, "heavy": heavy, "title": window.windowTitle()}))
     """
 )

@@ -68,15 +68,16 @@ def test_a_draft_left_by_a_crash_is_saved_on_restore_and_can_be_undone(db, meeti
     assert case_row(db, item).observations == ""
 
 
-def test_a_draft_older_than_the_saved_text_is_dropped(db, meeting):
+def test_a_draft_older_than_a_different_saved_text_is_kept_not_applied(db, meeting):
     item = decided(db, meeting)
     drafts.write_drafts(db, item, {"decision:good_practice": "old"}, member_id=None, author="A")
     time.sleep(0.01)
     session.save_decision(db, item, good_practice="newer, typed elsewhere", actor="B")
 
-    assert drafts.restore_drafts(db) == []
-    assert case_row(db, item).good_practice == "newer, typed elsewhere"
-    assert drafts.list_drafts(db) == []
+    (kept,) = drafts.restore_drafts(db)
+    assert kept.change is None and "changed after this was typed" in kept.problem
+    assert case_row(db, item).good_practice == "newer, typed elsewhere"  # not overwritten
+    assert [d.text for d in drafts.list_drafts(db)] == ["old"]  # and nothing lost
 
 
 def test_a_draft_equal_to_the_saved_text_is_only_cleared(db, meeting):

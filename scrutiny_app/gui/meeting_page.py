@@ -300,6 +300,9 @@ class MeetingPage(QWidget):
                 index = self.case_proxy.mapFromSource(self.case_model.index(row, 0))
                 self.case_table.setCurrentIndex(index)
                 self.case_table.scrollTo(index)
+                shown = self.case_model.case_at(row)
+                # Pinned: a filter never hides the case the form shows (nor moves the form).
+                self.case_proxy.pinned = shown.item_id if shown else None
         finally:
             self._loading -= 1
         has_rows = bool(cases.rows)

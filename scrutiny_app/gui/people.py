@@ -74,6 +74,7 @@ class People(QObject):
         present = {a.member_id for a in self.attendance if a.present}
         if user.member_id not in present:
             del self._actors[meeting_id]
+            self.ops.clear_history()  # nobody undoes someone else's work
             self.host.show_status(
                 f"{user.name} is no longer marked present: choose who is using the app (Ctrl+U)",
                 banner=True,

@@ -520,7 +520,9 @@ class ReviewForm(QWidget):
         """How many outcomes have a number key (1-9)."""
         return min(len(self.outcomes()), 9)
 
-    def show_status(self, case: CaseRow, views: CaseViews | None, *, saving: bool) -> None:
+    def show_status(
+        self, case: CaseRow, views: CaseViews | None, *, saving: bool, failed: bool = False
+    ) -> None:
         """Where the case stands, what the keys do, and whether what was typed is saved."""
         keys = self.keys()
         if self.stage == VIEWS:
@@ -542,7 +544,12 @@ class ReviewForm(QWidget):
             else:
                 state = "Stage 2: the panel decides"
             hint = f"Press 1–{keys} for the panel's outcome; Ctrl+Enter: decided, next case."
-        if saving:
+        if failed:
+            state += (
+                " &nbsp;<span style='color:#b00020'>not saved: the text is kept as a draft "
+                "and restored when the app next starts</span>"
+            )
+        elif saving:
             state += " &nbsp;<span style='color:#9a5b00'>saving…</span>"
         else:
             state += " &nbsp;<span style='color:#2e7d32'>✓ saved</span>"

@@ -48,6 +48,7 @@ class Reviewer(QObject):
         self.views: CaseViews | None = None  # its members' views, as the acting user sees them
         self._pending: dict[str, str] = {}  # field key -> text typed, not yet saved
         self._pending_item: int | None = None
+        self._unsaved = False  # the last save of typed text failed (its draft is kept)
         self.clock = CaseClock(self.db, self)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -231,7 +232,9 @@ class Reviewer(QObject):
 
     def _show_status(self) -> None:
         if self.case is not None:
-            self.form.show_status(self.case, self.views, saving=bool(self._pending))
+            self.form.show_status(
+                self.case, self.views, saving=bool(self._pending), failed=self._unsaved
+            )
 
     # ================================================================== saving
 
@@ -359,6 +362,7 @@ class Reviewer(QObject):
                 ok = False
             else:
                 saved.append(key)
+        self._unsaved = not ok
         try:
             drafts.clear_drafts(self.db, item_id, saved, member_id=user.member_id)
         except Exception:  # a draft left equal to the saved text is dropped at the next start

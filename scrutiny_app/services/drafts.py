@@ -137,7 +137,10 @@ def restore_drafts(db: Database) -> list[Restored]:
         change: Change | None = None
         problem = ""
         stale = saved_at is not None and saved_at >= draft.updated_at
-        if draft.text != saved and not stale:
+        if draft.text != saved and stale:
+            # Saved after this was typed, and different: both may matter. Never drop it.
+            problem = "the saved text was changed after this was typed; it was not replaced"
+        elif draft.text != saved:
             try:
                 change = _save(db, draft)
             except UserError as exc:

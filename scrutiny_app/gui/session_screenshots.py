@@ -32,9 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from scrutiny_app.gui.app import create_main_window, prepare_app
-    from scrutiny_app.services import cases, demo, session
-    from scrutiny_app.services.demo import staging as session_demo
+    from scrutiny_app.gui.app import prepare_app
+    from scrutiny_app.gui.staged_session import open_staged_session
     from scrutiny_app.storage import Database
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -56,30 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database.open(Path(tmp) / "session.db")
         try:
-            ids = demo.create_demo(db)
-            staged = session_demo.stage_session(db, ids.oocd_meeting)
-            window = create_main_window(db)
-            window.show()
+            staged = open_staged_session(db)
+            window = staged.window
             window.resize(args.width, args.height)  # the picture's size, whatever the screen
-            window.select_meeting(ids.oocd_meeting)
-            if window.current_dialog is not None:  # "who is using the app?"
-                window.current_dialog.reject()
-            users = {u.name: u for u in session.session_users(db, ids.oocd_meeting)}
-            officer = next(u for u in users.values() if u.role == "officer")
-            window.people.set_acting(ids.oocd_meeting, officer)
-            window.page.select_case(staged.current_item)
             save(window, "session-review-decision")
-
-            # Stage 1 as a member sees it: their own view, the others hidden.
-            rows = cases.meeting_cases(db, ids.oocd_meeting).rows
-            hidden = next(r for r in rows if not r.revealed and not r.decided)
-            member = next(u for u in users.values() if u.member_id == staged.judges[1])
-            window.people.set_acting(ids.oocd_meeting, member)
-            window.page.select_case(hidden.item_id)
+            staged.as_member()  # stage 1 as a member sees it: their own view, the others hidden
             save(window, "session-review-views")
-
-            window.people.set_acting(ids.oocd_meeting, officer)
-            window.page.select_case(staged.current_item)
+            staged.as_officer()
             window.toggle_presenter()
             presenter = window.presenter
             assert presenter is not None

@@ -18,6 +18,8 @@ _apply` hands it to each page, which redraws what it shows of it.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -325,7 +327,9 @@ class MainWindow(QMainWindow):
         return self
 
     def set_busy(self, busy: bool) -> None:
+        """A background job runs (or ended): no edits to the case meanwhile."""
         self.busy = busy
+        self.reviewer.set_busy(busy)
         self._update_actions()
 
     # ================================================================== selection
@@ -450,10 +454,17 @@ class MainWindow(QMainWindow):
         item.setToolTip(0, f"{item.text(0)}\n{sub}")
 
     def _counts_changed(self, meeting_id: int, decided: int, total: int) -> None:
-        meeting = next((m for m in self.all_meetings() if m.id == meeting_id), None)
-        item = self._find_item(("meeting", meeting_id))
-        if item is not None and meeting is not None:
-            self._set_meeting_subtitle(item, meeting.status, decided, total)
+        """A decision changed a meeting's counts: the sidebar and the panel page say so."""
+        for i, p in enumerate(self.panels):
+            for m in p.meetings:
+                if m.id == meeting_id:
+                    counted = replace(m, decided_count=decided, case_count=total)
+                    meetings = tuple(counted if x is m else x for x in p.meetings)
+                    self.panels[i] = replace(p, meetings=meetings)
+                    item = self._find_item(("meeting", meeting_id))
+                    if item is not None:
+                        self._set_meeting_subtitle(item, m.status, decided, total)
+                    return
 
     def _show_key(self, key: Key | None, case_item_id: int | None = None) -> None:
         previous_meeting = self._key[1] if self._key and self._key[0] == "meeting" else None
@@ -538,24 +549,22 @@ class MainWindow(QMainWindow):
             self._open_meeting(case.item_id if case else None)
         elif meeting is not None and changes.cases:
             for item_id in sorted(changes.cases):
-                try:
-                    self.page.update_row(item_id)
-                except Exception as exc:
-                    show_error(self, "Cannot read the case", exc)
-                    return
+                self._redraw("Cannot read the case", lambda i=item_id: self.page.update_row(i))
         if changes.agreement and meeting is not None:
-            self.page.load_agreement()
+            self._redraw("Cannot read the agreement", self.page.load_agreement)
             self.page.fill_progress()
         if changes.tags:
-            self.page.reload_tags()
+            self._redraw("Cannot read the tags", self.page.reload_tags)
             self.reviewer.show_completions()
         if changes.recommendations and self._key and self._key[0] == "panel":
-            self.panel_page.show_recommendations()
-        if changes.select_case is not None:
-            current = self.reviewer.case
-            if current is None or current.item_id != changes.select_case:
-                self.page.select_case(changes.select_case)
-        self.reviewer.apply(changes)
+            self._redraw("Cannot read the recommendations", self.panel_page.show_recommendations)
+        current = self.reviewer.case
+        if changes.select_case is not None and (
+            current is None or current.item_id != changes.select_case
+        ):
+            self.page.select_case(changes.select_case)  # the form shows it, read afresh
+        if self.reviewer.case is current:  # otherwise it was just drawn
+            self.reviewer.apply(changes)
         self._update_actions()
         self._update_presenter()
 
@@ -629,6 +638,13 @@ class MainWindow(QMainWindow):
         self.action_undo.setText(f"&Undo {h.undo_label}" if h.can_undo else "&Undo")
         self.action_redo.setText(f"&Redo {h.redo_label}" if h.can_redo else "&Redo")
 
+    def _redraw(self, what: str, redraw: Callable[[], object]) -> None:
+        """One part of a redraw: a failure is shown, and the rest is still redrawn."""
+        try:
+            redraw()
+        except Exception as exc:
+            show_error(self, what, exc)
+
     # ================================================================== the meeting's tools
 
     def reveal_all_views(self, *_args: object) -> None:
@@ -655,13 +671,15 @@ class MainWindow(QMainWindow):
         )
         self.reviewer.show_banner(
             f"<b>Presenter view</b> {where}. It shows the case and the tally, never a "
-            "member's name. F5 closes it."
+            "member's name. F5 closes it.",
+            key="presenter",
+            anywhere=True,
         )
         self.show_status(f"Presenter view {'on the second screen' if on_room else 'opened'}")
 
     def _presenter_closed(self) -> None:
         self.action_presenter.setChecked(False)
-        self.reviewer.show_banner("")
+        self.reviewer.clear_banner("presenter")
 
     def presenter_state(self):
         r, page = self.reviewer, self.page

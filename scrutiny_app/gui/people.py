@@ -134,8 +134,10 @@ class People(QObject):
             self._actors.pop(meeting_id, None)
         else:
             self._actors[meeting_id] = user
-        if before != user:
-            self.ops.clear_history()  # nobody undoes someone else's work
+        if before is not None and before != user:
+            # Nobody undoes someone else's work. The first choice at a meeting keeps the
+            # history: it holds only what was restored or done before anyone was chosen.
+            self.ops.clear_history()
         self.actingChanged.emit()
         if user is not None:
             # The first person to use the app at a planned meeting puts it in session.

@@ -58,7 +58,8 @@ class Reviewer(QObject):
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.write_drafts)
-        self._banner: tuple[int | None, str] = (None, "")  # (case or None for any, text)
+        # What the form says above the case, by purpose: (case it belongs to or None, text).
+        self._banners: dict[str, tuple[int | None, str]] = {}
         f = self.form
         f.outcomeChosen.connect(lambda _stage, code: self.choose_outcome(code))
         f.textEdited.connect(self._text_edited)
@@ -101,6 +102,11 @@ class Reviewer(QObject):
         if case is None or case.item_id != previous:
             self.clock.start(case.item_id if case else None)
             self._remember_place()
+            # A message about one case goes when another is shown (it is not shown again).
+            here = case.item_id if case else None
+            self._banners = {
+                k: (i, t) for k, (i, t) in self._banners.items() if i is None or i == here
+            }
         self.page.show_details(case)
         self._read_views()
         self._fill_form()
@@ -125,6 +131,17 @@ class Reviewer(QObject):
             self._show_status()
         self.stateChanged.emit()
 
+    def set_busy(self, busy: bool) -> None:
+        """While a background job runs the form is read-only (what was typed is saved first);
+        afterwards it shows what is saved."""
+        if busy:
+            self.flush_edits()
+            self.ops.seal()
+            self.form.setEnabled(False)
+        else:
+            self._read_views()
+            self._fill_form()
+
     def _remember_place(self) -> None:
         """Where the user is, to reopen there (a nicety: never in the way of the session)."""
         meeting = self.page.meeting
@@ -137,15 +154,29 @@ class Reviewer(QObject):
         except Exception:
             log.warning("cannot remember the place", exc_info=True)
 
-    def show_banner(self, text: str, *, item_id: int | None = None) -> None:
-        """A message that matters, shown in the form (for one case, or whichever is shown)."""
-        self._banner = (item_id, text)
+    def show_banner(self, text: str, *, key: str = "note", anywhere: bool = False) -> None:
+        """A message that matters, shown above the form.
+
+        It belongs to the case shown (it goes when another case is shown) unless
+        ``anywhere``; ``key`` names it so that it can be replaced or cleared on its own.
+        """
+        case = None if anywhere or self.case is None else self.case.item_id
+        if text:
+            self._banners[key] = (case, text)
+        else:
+            self._banners.pop(key, None)
         self._show_banner()
 
+    def clear_banner(self, key: str) -> None:
+        self.show_banner("", key=key)
+
+    def banner_text(self) -> str:
+        """What the banner says now (each message a paragraph)."""
+        here = self.case.item_id if self.case else None
+        return "<br>".join(t for i, t in self._banners.values() if i is None or i == here)
+
     def _show_banner(self) -> None:
-        item_id, text = self._banner
-        mine = item_id is None or (self.case is not None and self.case.item_id == item_id)
-        self.form.set_banner(text if mine else "")
+        self.form.set_banner(self.banner_text())
 
     def restore_drafts(self) -> None:
         """Save the text that was being typed when the app last stopped (a crash, a kill).
@@ -173,7 +204,8 @@ class Reviewer(QObject):
             )
             self.show_banner(
                 f"<b>Restored the text you were typing</b> when the app last stopped, and "
-                f"saved it: {names}." + (" Ctrl+Z takes it back." if here else "")
+                f"saved it: {names}." + (" Ctrl+Z takes it back." if here else ""),
+                key="restored",
             )
             self.host.show_status(f"Restored text that was being typed: {len(saved)} box(es)")
         kept = [r for r in restored if r.problem]
@@ -217,7 +249,7 @@ class Reviewer(QObject):
         if case is None or template is None:
             f.show_nothing()
             return
-        f.setEnabled(True)
+        f.setEnabled(not self.host.busy)  # a background job: read-only
         stage = self.stage_for(case, views)
         f.set_stage(stage)
         f.box.setTitle(f"Review — {case.reference}")
@@ -645,9 +677,10 @@ class Reviewer(QObject):
                 )
                 return
             done_cases = self._my_done_cases()
-            target = self.page.next_case(
-                lambda r: not r.decided and not r.revealed and r.item_id not in done_cases
-            )
+
+            def wanted(r: CaseRow) -> bool:
+                return not r.decided and not r.revealed and r.item_id not in done_cases
+
             done = f"You have recorded a view on every case you can, {user.name}."
         else:
             if not case.decided:
@@ -658,9 +691,27 @@ class Reviewer(QObject):
                 )
                 return
             self.host.show_status(f"Decided: {case.outcome_label} for {case.reference}")
-            target = self.page.next_case(lambda r: not r.decided)
+
+            def wanted(r: CaseRow) -> bool:
+                return not r.decided
+
             done = f"All {len(cases.rows) if cases else 0} cases are decided."
+        target = self.page.next_case(wanted)
         if target is None:
+            # The list may be filtered: "all done" is said of the whole meeting only.
+            hidden = [
+                r for r in (cases.rows if cases else ()) if r.item_id != case.item_id and wanted(r)
+            ]
+            if hidden:
+                n = len(hidden)
+                done = (
+                    f"No more cases to do in the list as filtered; {n} other case"
+                    f"{' is' if n == 1 else 's are'} hidden by the filter "
+                    f"({', '.join(r.reference for r in hidden[:3])}{', …' if n > 3 else ''}). "
+                    "To see "
+                    + ("it" if n == 1 else "them")
+                    + ", empty the filter box (Ctrl+F) and choose 'All cases'."
+                )
             self.host.show_status(done, banner=True)
             self.focus_form()
             return

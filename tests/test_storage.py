@@ -11,8 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
+from scrutiny_app.location import default_db_path, resolve_location
 from scrutiny_app.storage import Database, DatabaseTooNew, NotAScrutinyDatabase, StorageError
-from scrutiny_app.storage.engine import default_db_path, make_engine, resolve_location, to_url
+from scrutiny_app.storage.engine import make_engine, to_url
 from scrutiny_app.storage.migrate import head_revision
 from scrutiny_app.storage.models import AuditEvent, Base, Meeting, Panel, PanelTemplate
 

@@ -6,21 +6,26 @@ import contextlib
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
 from scrutiny_app import __version__
 from scrutiny_app.errors import UserError
-from scrutiny_app.gui import background, screens
-from scrutiny_app.gui.main_window import MainWindow
-from scrutiny_app.gui.messages import show_error
+from scrutiny_app.gui import screens
 from scrutiny_app.gui.uiload import stylesheet
+from scrutiny_app.location import resolve_location, short_name
 from scrutiny_app.paths import resource
-from scrutiny_app.storage import Database, StorageError
+
+# The main window and the storage layer are loaded after the first window is on screen.
+if TYPE_CHECKING:
+    from scrutiny_app.gui.main_window import MainWindow
+    from scrutiny_app.storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +56,71 @@ def prepare_app(app: QApplication) -> None:
 
 def create_main_window(db: Database) -> MainWindow:
     """The main window on ``db`` (not shown). Tests and the screenshot script use this."""
+    from scrutiny_app.gui.main_window import MainWindow
+
     return MainWindow(db)
+
+
+class StartWindow(QMainWindow):
+    """On screen while the app loads: the main window's title and size, 'Opening …'.
+
+    It needs nothing but Qt, so it shows as soon as a bare Qt window would; the main window
+    takes its place (and its geometry) when the database is open.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName("startWindow")
+        self.setWindowTitle(f"{APP_NAME} — {name}")
+        label = QLabel(f"Opening {name}…", alignment=Qt.AlignmentFlag.AlignCenter)
+        label.setAccessibleName(f"Opening {name}")
+        self.setCentralWidget(label)
+        self.resize(1366, 768)  # the main window's own size (ui/main_window.ui)
+
+
+@dataclass
+class Started:
+    db: Database
+    window: MainWindow
+
+
+def start(
+    db_location: str | None, *, first_window: Callable[[], None] | None = None
+) -> Started | None:
+    """Show the start window, open the database, then show the main window in its place.
+
+    ``first_window`` is called once the start window is painted (the benchmark's clock).
+    None: the database could not be opened (the user was told why).
+    """
+    location = resolve_location(db_location)
+    shell = StartWindow(short_name(location))
+    shell.show()
+    QApplication.processEvents()  # painted now, before the slow part
+    if first_window is not None:
+        first_window()
+    from scrutiny_app.storage import Database, StorageError
+
+    try:
+        db = Database.open(location)
+    except (StorageError, UserError) as exc:
+        shell.close()
+        QMessageBox.critical(None, f"{APP_NAME}: cannot open the database", str(exc))
+        return None
+    try:
+        created = _ensure_demo(db)
+    except (StorageError, UserError) as exc:
+        created = False
+        QMessageBox.warning(shell, APP_NAME, f"The demo panels could not be created: {exc}")
+    window = create_main_window(db)
+    window.setGeometry(shell.geometry())  # where the user sees the app already
+    window.show()
+    shell.close()
+    shell.deleteLater()
+    if created:
+        window.show_status("Welcome: two demo panels were created to show how the app works.")
+    if db.upgrade is not None and db.upgrade.upgraded and db.upgrade.backup is not None:
+        window.show_status(f"Database upgraded; the old copy is at {db.upgrade.backup}")
+    return Started(db, window)
 
 
 def _ensure_demo(db: Database) -> bool:
@@ -70,6 +139,8 @@ def _ensure_demo(db: Database) -> bool:
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """A bug in a slot must not kill the app or show a traceback: log it, show a short box."""
     log.error("unhandled error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+    from scrutiny_app.gui.messages import show_error
+
     with contextlib.suppress(Exception):  # if the box itself fails, the log has it
         show_error(QApplication.activeWindow(), APP_NAME, exc)
 
@@ -81,27 +152,18 @@ def run(db_location: str | None = None, argv: Sequence[str] | None = None) -> in
     if app is None:
         app = QApplication(list(argv) if argv is not None else sys.argv)
     prepare_app(app)
-    try:
-        db = Database.open(db_location)
-    except (StorageError, UserError) as exc:
-        QMessageBox.critical(None, f"{APP_NAME}: cannot open the database", str(exc))
-        return EXIT_CANNOT_OPEN
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook
+    started: Started | None = None
     try:
-        try:
-            created = _ensure_demo(db)
-        except (StorageError, UserError) as exc:
-            created = False
-            QMessageBox.warning(None, APP_NAME, f"The demo panels could not be created: {exc}")
-        window = create_main_window(db)
-        window.show()
-        if created:
-            window.show_status("Welcome: two demo panels were created to show how the app works.")
-        if db.upgrade is not None and db.upgrade.upgraded and db.upgrade.backup is not None:
-            window.show_status(f"Database upgraded; the old copy is at {db.upgrade.backup}")
+        started = start(db_location)
+        if started is None:
+            return EXIT_CANNOT_OPEN
         return app.exec()
     finally:
         sys.excepthook = previous_hook
-        background.cancel_all_and_wait()
-        db.close()
+        if started is not None:
+            from scrutiny_app.gui import background
+
+            background.cancel_all_and_wait()
+            started.db.close()

@@ -14,12 +14,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scrutiny_app import __version__
+from scrutiny_app.location import resolve_location
 from scrutiny_app.storage.engine import (
     WRITE_OPTION,
     DatabaseDamaged,
     StorageError,
     make_engine,
-    resolve_location,
     sqlite_path,
     storage_error,
     to_url,

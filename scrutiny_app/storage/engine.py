@@ -13,11 +13,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 
-APP_NAME = "scrutiny-app"
-ENV_VAR = "SCRUTINY_DB"
 BUSY_TIMEOUT_MS = 10_000
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -89,20 +86,6 @@ def storage_error(exc: BaseException, where: str) -> StorageError | None:
         if any(w in text for w in ((words,) if isinstance(words, str) else words)):
             return kind(message.format(where, BUSY_TIMEOUT_MS // 1000))
     return None
-
-
-def default_db_path() -> Path:
-    return Path(user_data_dir(APP_NAME, appauthor=False)) / "scrutiny.db"
-
-
-def resolve_location(db: str | os.PathLike[str] | None = None) -> str:
-    """Pick the database location from the argument, the environment, or the default."""
-    if db:
-        return os.fspath(db)
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        return env
-    return os.fspath(default_db_path())
 
 
 def to_url(location: str | os.PathLike[str]) -> URL:

@@ -1,6 +1,6 @@
-"""A quick start (issue 11, item 8): the main window opens without loading pandas, reportlab,
-numpy or alembic, which only the import, the reports, sampling, the demo and a schema upgrade
-need."""
+"""A quick start (issue 11, item 8): a window is on screen before the storage layer loads, and
+the main window opens without loading pandas, reportlab, numpy or alembic, which only the
+import, the reports, sampling, the demo and a schema upgrade need."""
 
 from __future__ import annotations
 
@@ -23,19 +23,26 @@ START = textwrap.dedent(
     """
     import json, sys
     from PySide6.QtWidgets import QApplication
-    from scrutiny_app.gui.app import _ensure_demo, create_main_window, prepare_app
-    from scrutiny_app.storage import Database
+    from scrutiny_app.gui.app import prepare_app, start
+
+    first = {}
+
+    def first_window():
+        shown = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+        first["windows"] = [(w.objectName(), w.windowTitle()) for w in shown]
+        first["loaded"] = [m for m in ("sqlalchemy", "scrutiny_app.storage",
+                                       "scrutiny_app.gui.main_window") if m in sys.modules]
 
     app = QApplication([])
     prepare_app(app)
-    db = Database.open(sys.argv[1], create=False)
-    created = _ensure_demo(db)  # what the app does at start
-    window = create_main_window(db)
-    window.show()
+    started = start(sys.argv[1], first_window=first_window)  # what the app does at start
     app.processEvents()
+    window = started.window
     heavy = [m for m in ("pandas", "reportlab", "openpyxl", "docx", "alembic", "numpy")
              if m in sys.modules]
-    print(json.dumps({"created": created, "heavy": heavy, "title": window.windowTitle()}))
+    shown = [w.objectName() for w in QApplication.topLevelWidgets() if w.isVisible()]
+    print(json.dumps({"first": first, "heavy": heavy, "shown": shown,
+                      "title": window.windowTitle(), "panels": window.tree.topLevelItemCount()}))
     """
 )
 
@@ -53,5 +60,12 @@ def test_the_main_window_opens_without_pandas_or_reportlab(tmp_path: Path) -> No
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     started = json.loads(done.stdout.strip().splitlines()[-1])
-    assert started["created"] is False
+    # The first window is on screen before SQLAlchemy, the storage layer or the main window
+    # are loaded, with the database's name in its title.
+    assert started["first"]["windows"] == [["startWindow", "Scrutiny — office.db"]]
+    assert started["first"]["loaded"] == []
+    # Then the main window takes its place, without the heavy libraries and no demo added.
+    assert started["shown"] == ["MainWindow"]
+    assert started["title"] == "Scrutiny — office.db"
+    assert started["panels"] == 1
     assert started["heavy"] == []

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bundle demo bench bench-start sysdeps sysdeps-window clean
+.PHONY: run test test-fast lint bundle demo bench bench-start bench-merge sysdeps sysdeps-window clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: $(STAMP)
 ## The start-time figure alone (first window against an empty Qt window; about 20 seconds).
 bench-start: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.start_bench
+
+## The merge figure alone (ten members' returns for an 80-case meeting; about 15 seconds).
+bench-merge: $(STAMP)
+	$(PY) -m benchmarks.merge_bench
 
 demo: $(STAMP)
 	$(PY) -m scrutiny_app demo --db demo.db

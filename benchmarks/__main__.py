@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import case_list_bench, import_bench, start_bench
+from benchmarks import case_list_bench, import_bench, merge_bench, start_bench
 
 
 def _report_bench(workdir: Path) -> list[dict]:
@@ -53,6 +53,7 @@ def main() -> int:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         rows = start_bench.run(work)
+        rows += merge_bench.run(work)
         rows += import_bench.run(work, rows=args.rows, xlsx_rows=args.xlsx_rows)
         big = import_bench.app_db(work / f"stop-search-{args.rows}.csv", work)
         rows += case_list_bench.run(big, args.rows)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from scrutiny_app import __version__
+from scrutiny_app import __version__, cli_packs
 from scrutiny_app.errors import UserError
 from scrutiny_app.storage import Database, StorageError
 
@@ -592,8 +592,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("cases", cmd_cases, "list a meeting's sampled cases and their judgements")
-    p.add_argument("--meeting", required=True, metavar="ID")
+    p.add_argument("--meeting", metavar="ID")
     p.add_argument("--json", action="store_true", help="print JSON")
+    cli_packs.add_pack_option(p)
 
     p = add("judge", cmd_judge, "record the panel's judgement on a case")
     p.add_argument("--meeting", required=True, metavar="ID")
@@ -710,6 +711,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --apply: apply the valid changes although some cells were rejected",
     )
 
+    cli_packs.add_commands(sub, add)
+
+    p = sub.add_parser("open", help="open a member's pack in member mode (the window)")
+    p.add_argument("pack", type=Path, metavar="FILE.scrutiny")
+
     p = sub.add_parser("gui", help="open the app (the default)")
     p.add_argument("--db", metavar="FILE", default=argparse.SUPPRESS)
     return parser
@@ -757,6 +763,9 @@ def _silence_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 1 and argv[0].endswith(".scrutiny"):  # a pack double-clicked
+        argv = ["open", argv[0]]
     args = parser.parse_args(argv)
     args.actor = os_user()  # who acts, for the audit trail: the person logged in to the OS
     if args.command in (None, "gui"):
@@ -767,6 +776,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         from scrutiny_app.gui.app import run  # Qt is loaded only here
 
         return run(args.db)
+    if args.command == "open":
+        reason = no_display()
+        if reason:
+            print(f"scrutiny-app: {reason}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        from scrutiny_app.gui.member_window import run_member
+
+        return run_member(str(args.pack))
+    if args.command == "cases" and args.pack is not None:
+        args.pack_func = cli_packs.cmd_pack_cases
+    if getattr(args, "pack_func", None) is not None:  # a member's pack: no database
+        try:
+            return int(args.pack_func(args))
+        except UserError as exc:
+            print(f"scrutiny-app: error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        except BrokenPipeError:
+            _silence_stdout()
+            return 0
+        except OSError as exc:
+            print(f"scrutiny-app: error: {exc.strerror or exc}: {exc.filename or ''}",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_USER_ERROR
+    if args.command == "cases" and args.meeting is None:
+        parser.error("cases: give --meeting ID (a meeting's cases) or --pack FILE (a pack's)")
     try:
         creates = args.command in CREATES_DATABASE
         db = Database.open(args.db, create=creates, replace_empty=creates)

@@ -130,6 +130,62 @@ def open_tracker(window: MainWindow) -> QWidget:
     return dialog
 
 
+def open_make_packs(window: MainWindow) -> QDialog | None:
+    from scrutiny_app.gui.pack_dialogs import MakePacksDialog
+    from scrutiny_app.gui.people import computer_user
+
+    meeting = _meeting_or_say(window, "Member packs")
+    if meeting is None:
+        return None
+    dialog = _owned(
+        MakePacksDialog(
+            window.db, meeting.id, window, actor=computer_user(), folder=window.last_dir
+        )
+    )
+    dialog.open()
+    return dialog
+
+
+def open_merge_returns(window: MainWindow, paths: list[str] | None = None) -> QDialog | None:
+    from pathlib import Path
+
+    from scrutiny_app.gui.pack_dialogs import MergeDialog
+    from scrutiny_app.gui.people import computer_user
+
+    meeting = _meeting_or_say(window, "Merge members' returns")
+    if meeting is None:
+        return None
+    if paths is None:
+        from PySide6.QtWidgets import QFileDialog
+
+        paths, _ = QFileDialog.getOpenFileNames(
+            window,
+            "Members' returns",
+            window.last_dir,
+            "Returns (*.scrutiny-return);;All files (*)",
+        )
+        if not paths:
+            return None
+    window.reviewer.leave_case()  # what is typed here is saved before the merge compares
+    dialog = _owned(MergeDialog(window.db, meeting.id, [Path(p) for p in paths], window,
+                                actor=computer_user()))  # fmt: skip
+
+    def finished(code: int) -> None:
+        result = dialog.result_
+        if code == QDialog.DialogCode.Accepted and result is not None:
+            window.ops.clear_history()  # the merged views are not undone by Ctrl+Z
+            window.ops.announce(Changes(panels=True, meeting=meeting.id))
+            window.show_status(
+                f"Merged {result.returns - result.skipped} return(s): {result.applied} case(s) "
+                f"changed, {result.kept_desk} conflict(s) kept as at the desk, "
+                f"{result.refused} refused"
+            )
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    return dialog
+
+
 def install(window: MainWindow) -> dict[str, QAction]:
     """Add the openers above to the main window's menus; returns the actions by name."""
     file_menu = window.findChild(QMenu, "menuFile")
@@ -144,6 +200,10 @@ def install(window: MainWindow) -> dict[str, QAction]:
          lambda: open_sample_dialog(window)),
         ("case_list", view_menu, "Imported cases…", "Ctrl+Shift+L",
          lambda: open_case_list(window)),
+        ("make_packs", meeting_menu, "Member packs for offline review…", "Ctrl+Alt+P",
+         lambda: open_make_packs(window)),
+        ("merge_returns", meeting_menu, "Merge members' returns…", "Ctrl+Alt+M",
+         lambda: open_merge_returns(window)),
         ("report_window", meeting_menu, "Report: write, preview, copy the summary…", "Ctrl+Shift+R",
          lambda: open_report_window(window)),
     ]  # fmt: skip

@@ -397,6 +397,7 @@ class MemberAssessment(Identified, Base):
     outcome_code: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, default="")
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seconds_spent: Mapped[int] = mapped_column(default=0, server_default="0")  # reading it
 
     item: Mapped[MeetingCase] = relationship(back_populates="assessments")
     member: Mapped[Member] = relationship()
@@ -641,3 +642,34 @@ class TextDraft(Base):
     author: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MemberPack(Identified, Base):
+    """A meeting pack made for one member to work offline (:mod:`scrutiny_app.packs`).
+
+    ``uuid`` is the pack's id, written in the file; ``secret`` (random, also inside the
+    encrypted pack) is the key the member's returns are sealed with, so a return that opens is
+    from this pack and unaltered. ``merged`` is what was merged from its returns so far, per
+    meeting case uuid: the member's change counter and the view's fingerprint.
+    """
+
+    __tablename__ = "member_packs"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    merged: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PackReturn(Identified, Base):
+    """A member's return merged here (``uuid`` is the return's own id: merged once)."""
+
+    __tablename__ = "pack_returns"
+
+    pack_id: Mapped[int] = mapped_column(ForeignKey("member_packs.id", ondelete="CASCADE"))
+    merged_by: Mapped[str] = mapped_column(String(200), default="")
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)

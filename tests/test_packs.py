@@ -322,3 +322,43 @@ def test_a_later_return_of_the_same_pack_wins_in_either_order(office, tmp_path):
         assert preview.summary == "1 merged before"
         assert desk_rows(other) == desk_rows(office)
     assert [(r[2], r[3]) for r in desk_rows(office)] == [("green", "second"), ("red", "")]
+
+
+KILLED_WHILE_SAVING = """
+import sys
+from scrutiny_app.packs.member import MemberPack
+pack = MemberPack.open(sys.argv[1], sys.argv[2])
+refs = [c.reference for c in pack.cases() if not c.closed]
+i = 0
+while True:  # the member keeps typing their note; each change re-seals the whole pack
+    pack.record_view(refs[i % len(refs)], note=f"note {i}")
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_a_kill_while_the_pack_is_being_saved_leaves_a_pack_that_opens(office, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    path = pack_for(office, tmp_path, "Luke")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WHILE_SAVING, str(path), PASS],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    saved = -1
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            saved = int(line)
+            if saved >= 40:
+                proc.send_signal(signal.SIGKILL)  # in the middle of the next save
+                break
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    pack = MemberPack.open(path, PASS, today=TODAY)
+    notes = {c.note for c in pack.cases()}
+    assert f"note {saved}" in notes  # every save printed is on disk, and the file is whole

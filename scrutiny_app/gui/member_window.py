@@ -46,7 +46,7 @@ from scrutiny_app.packs.member import MemberPack, PackCase
 from scrutiny_app.services.session.common import QuestionInfo
 from scrutiny_app.services.templates import Outcome
 
-NOTE_DELAY_MS = 300
+NOTE_DELAY_MS = 100  # the note is on disk, sealed, within ~0.1 s of the last key
 IDLE_MINUTES = 10
 
 Opener = Callable[[Path, str], MemberPack]

@@ -71,7 +71,7 @@ def test_a_member_records_a_view_by_keyboard_and_it_is_in_the_pack(qtbot, pack_p
     qtbot.keyClick(w.case_list, Qt.Key.Key_Tab)  # on to the form
     w.note.setFocus()  # (Tab order: outcome buttons, questions, note)
     qtbot.keyClicks(w.note, "Grounds 2 thin")  # a digit typed in the note is text
-    qtbot.wait(400)  # saved NOTE_DELAY_MS after the last key
+    qtbot.wait(150)  # saved NOTE_DELAY_MS (100 ms) after the last key
     on_disk = MemberPack.open(pack_path, PASS).case(first)
     assert on_disk.outcome_code == w.pack.template["outcomes"][2]["code"]
     assert on_disk.note == "Grounds 2 thin"
@@ -170,4 +170,31 @@ def test_the_merge_dialog_shows_a_conflict_side_by_side_and_merges_once_chosen(
     mine = session.case_views(db, item, viewer_member_id=luke).own
     assert (mine.outcome_code, mine.note) == ("green", f"pack note on {refs[0]}")
     assert "Merged 2 return(s): 3 case(s) changed" in window.statusBar().currentMessage()
+    assert boxes.errors == []
+
+
+def test_the_officer_makes_packs_and_each_opens_with_the_passphrase_shown(
+    qtbot, sampled, db: Database, window, tmp_path: Path, boxes
+):
+    from scrutiny_app.gui.pack_dialogs import MakePacksDialog
+
+    for name in ("Luke Harper", "Grace Mensah"):
+        panels.add_member(db, sampled.panel_id, name)
+    panels.add_member(db, sampled.panel_id, "Sam Officer", role="officer")
+    dialog = MakePacksDialog(db, sampled.meeting_id, window, folder=str(tmp_path), kdf_n=2**10)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    names = [dialog.members.item(i).text() for i in range(dialog.members.count())]
+    assert not any("Sam Officer" in n for n in names)  # an officer records no view
+    grace = next(i for i, n in enumerate(names) if n.startswith("Grace"))
+    dialog.members.item(grace).setCheckState(Qt.CheckState.Unchecked)
+    dialog.make_button.click()
+    table = dialog.result_table
+    assert table.isVisible() and table.rowCount() == 1
+    member, file, passphrase = (table.item(0, c).text() for c in range(3))
+    assert member == "Luke Harper" and file.endswith(".scrutiny")
+    pack = MemberPack.open(tmp_path / file, passphrase)
+    assert pack.member_name == "Luke Harper"
+    dialog.copy_button.click()
+    assert passphrase in QApplication.clipboard().text()
     assert boxes.errors == []

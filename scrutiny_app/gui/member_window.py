@@ -14,6 +14,7 @@ import datetime as dt
 import html
 from collections.abc import Callable
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
@@ -201,9 +202,12 @@ class MemberWindow(QMainWindow):
         form.addLayout(row)
         form.addStretch(1)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setWidgetResizable(True)
         scroll.setWidget(right)
         split.addWidget(scroll)
+        self.scroll = scroll
+        QApplication.instance().focusChanged.connect(self._focus_changed)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         outer.addWidget(split, 1)
@@ -253,6 +257,7 @@ class MemberWindow(QMainWindow):
                 for q in pack.template["questions"]
             ]
         )
+        self._set_tab_order()
         self._loading += 1
         try:
             self.case_list.clear()
@@ -265,6 +270,23 @@ class MemberWindow(QMainWindow):
         first = next((i for i, c in enumerate(pack.cases()) if not c.done and not c.closed), 0)
         self.case_list.setCurrentRow(first)
         self._row_changed(first)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The field that takes the focus is scrolled into view (keyboard users see it)."""
+        if new is not None and self.scroll.widget().isAncestorOf(new):
+            self.scroll.ensureWidgetVisible(new, 16, 16)
+
+    def _set_tab_order(self) -> None:
+        """Tab follows the page: the list, the outcomes, the questions, the note, declare."""
+        chain: list[QWidget] = [self.case_list, *self.outcomes.buttons.values()]
+        seen: set[str] = set()
+        for (key, _answer), radio in self.questions.radios.items():
+            if key not in seen:  # a group is one stop; the arrow keys move within it
+                seen.add(key)
+                chain.append(radio)
+        chain += [self.note, self.declare_button]
+        for a, b in pairwise(chain):
+            QWidget.setTabOrder(a, b)
 
     def _item_text(self, c: PackCase) -> str:
         assert self.pack is not None
@@ -482,6 +504,7 @@ class MemberWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._watch)
+            app.focusChanged.disconnect(self._focus_changed)
         super().closeEvent(event)
 
 

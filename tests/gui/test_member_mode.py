@@ -198,3 +198,29 @@ def test_the_officer_makes_packs_and_each_opens_with_the_passphrase_shown(
     dialog.copy_button.click()
     assert passphrase in QApplication.clipboard().text()
     assert boxes.errors == []
+
+
+def test_tab_follows_the_page_and_the_focused_field_is_in_view(qtbot, pack_path):
+    w = MemberWindow(MemberPack.open(pack_path, PASS), opener=opener)
+    qtbot.addWidget(w)
+    w.resize(1024, 600)
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w.case_list.setFocus()
+    stops = []
+    for _ in range(40):
+        focus = QApplication.focusWidget()
+        stops.append(focus)
+        if focus is w.declare_button:
+            break
+        qtbot.keyClick(focus, Qt.Key.Key_Tab)
+    assert stops[1] in w.outcomes.buttons.values()  # the list, then the outcome
+    assert stops.index(w.note) > max(
+        stops.index(r) for r in w.questions.radios.values() if r in stops
+    )
+    assert stops[-1] is w.declare_button
+    viewport = w.scroll.viewport().rect()
+    corner = w.declare_button.mapTo(w.scroll.viewport(), w.declare_button.rect().bottomLeft())
+    assert viewport.contains(corner)  # scrolled to the field that has the focus
+    w.close()

@@ -342,7 +342,7 @@ def test_a_kill_while_the_pack_is_being_saved_leaves_a_pack_that_opens(office, t
     import subprocess
     import sys
 
-    path = pack_for(office, tmp_path, "Luke")
+    path = pack_for(office, tmp_path, "Luke", expires_on=dt.date(2099, 1, 1))  # real clock
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLED_WHILE_SAVING, str(path), PASS],
         stdout=subprocess.PIPE,
@@ -362,3 +362,104 @@ def test_a_kill_while_the_pack_is_being_saved_leaves_a_pack_that_opens(office, t
     pack = MemberPack.open(path, PASS, today=TODAY)
     notes = {c.note for c in pack.cases()}
     assert f"note {saved}" in notes  # every save printed is on disk, and the file is whole
+
+
+def desk_view(db: Database, item_id: int, member_id: int) -> tuple:
+    own = session.case_views(db, item_id, viewer_member_id=member_id).own
+    return (own.outcome_code, own.note) if own else (None, "")
+
+
+def test_only_reading_a_case_the_desk_changed_is_no_conflict(office, tmp_path):
+    meeting, members = police_powers(office)
+    path = pack_for(office, tmp_path, "Luke")
+    first = open_cases(office, meeting)[0]
+    panels.set_attendance(office, meeting, members["Luke"], present=True)
+    session.record_view(office, first.item_id, members["Luke"], outcome_code="red", note="desk")
+    pack = MemberPack.open(path, PASS, today=TODAY)
+    pack.add_time(first.reference, 90)  # Luke read the case in his pack; he changed nothing
+    preview = merge.read_return(office, pack.write_return(tmp_path / "r.ret").path)
+    assert [r.action for r in preview.rows] == ["same"]
+    merge.merge_returns(office, [preview])
+    assert desk_view(office, first.item_id, members["Luke"]) == ("red", "desk")
+    assert [r[5] for r in desk_rows(office)] == [90]  # his reading time is kept
+
+
+def test_a_desk_choice_stands_and_the_result_does_not_depend_on_the_order(office, tmp_path):
+    meeting, members = police_powers(office)
+    path = pack_for(office, tmp_path, "Fatima")
+    first = open_cases(office, meeting)[0]
+    panels.set_attendance(office, meeting, members["Fatima"], present=True)
+    session.record_view(
+        office, first.item_id, members["Fatima"], outcome_code="amber", note="phoned in"
+    )
+    pack = MemberPack.open(path, PASS, today=TODAY)
+    pack.record_view(first.reference, outcome_code="red", note="first")
+    r1 = pack.write_return(tmp_path / "r1.ret").path
+    pack.add_time(first.reference, 30)  # read again: nothing changed
+    r_read = pack.write_return(tmp_path / "r_read.ret").path
+    pack.record_view(first.reference, outcome_code="green", note="second")
+    r2 = pack.write_return(tmp_path / "r2.ret").path
+
+    def merged(order: list[Path], side: str) -> tuple:
+        copy = copy_of(office, tmp_path / f"{side}-{'-'.join(p.stem for p in order)}.db")
+        with Database.open(copy) as db:
+            for p in order:
+                preview = merge.read_return(db, p)
+                choices = {(preview.return_id, r.case): side for r in preview.conflicts}
+                merge.merge_returns(db, [preview], choices=choices)
+            return desk_view(db, first.item_id, members["Fatima"])
+
+    # Keep the desk's: it stands whatever the member returns later, in any order.
+    for order in ([r1, r_read, r2], [r2, r1, r_read], [r_read, r2, r1], [r1, r2]):
+        assert merged(order, "desk") == ("amber", "phoned in"), order
+    # Keep the member's: their latest view, in any order.
+    for order in ([r1, r_read, r2], [r2, r1, r_read], [r1, r2]):
+        assert merged(order, "return") == ("green", "second"), order
+
+    # After a desk choice the member's later change is put to the officer again.
+    with Database.open(copy_of(office, tmp_path / "again.db")) as db:
+        p1 = merge.read_return(db, r1)
+        merge.merge_returns(db, [p1], choices={(p1.return_id, p1.conflicts[0].case): "desk"})
+        assert [r.action for r in merge.read_return(db, r_read).rows] == ["same"]
+        assert [r.action for r in merge.read_return(db, r2).rows] == ["conflict"]
+
+
+def test_a_pack_or_return_is_never_written_over_the_database_the_pack_or_another_file(
+    office, tmp_path
+):
+    meeting, members = police_powers(office)
+    with pytest.raises(UserError, match="is the database"):
+        make_pack(office, meeting, members["Luke"], office.path, PASS, kdf_n=FAST)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my own notes")
+    with pytest.raises(PackError, match="exists and is not a meeting pack"):
+        make_pack(office, meeting, members["Luke"], notes, PASS, kdf_n=FAST)
+    assert notes.read_text() == "my own notes"
+    path = pack_for(office, tmp_path, "Luke")
+    pack_for(office, tmp_path, "Luke")  # an earlier pack of the same name may be replaced
+    pack = MemberPack.open(path, PASS, today=TODAY)
+    with pytest.raises(PackError, match="the file being read"):
+        pack.write_return(path)
+    with pytest.raises(PackError, match="not a return file"):
+        pack.write_return(notes)
+    assert MemberPack.open(path, PASS, today=TODAY).member_name == "Luke Harper"
+    assert notes.read_text() == "my own notes"
+    assert len(panels.list_panels(office)) == 2  # the database is untouched and opens
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'"expires": "20', b'"expires": "20-13'),
+        (b'"salt": "', b'"salt": "!!'),
+        (b'"n": 1024', b'"n": 1048576'),
+        (b'"r": 8', b'"r": 4096'),
+    ],
+)
+def test_a_changed_header_is_refused_in_one_line_before_any_work(office, tmp_path, old, new):
+    path = pack_for(office, tmp_path, "Luke")
+    data = path.read_bytes()
+    assert old in data
+    path.write_bytes(data.replace(old, new, 1))
+    with pytest.raises(PackError, match="damaged"):
+        MemberPack.open(path, PASS, today=TODAY)

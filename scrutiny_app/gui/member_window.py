@@ -276,6 +276,14 @@ class MemberWindow(QMainWindow):
         if new is not None and self.scroll.widget().isAncestorOf(new):
             self.scroll.ensureWidgetVisible(new, 16, 16)
 
+    def _relabel(self, c: PackCase) -> None:
+        """The list's line for ``c`` (found by reference: the list may have moved on)."""
+        for row in range(self.case_list.count()):
+            item = self.case_list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == c.reference:
+                item.setText(self._item_text(c))
+                return
+
     def _set_tab_order(self) -> None:
         """Tab follows the page: the list, the outcomes, the questions, the note, declare."""
         chain: list[QWidget] = [self.case_list, *self.outcomes.buttons.values()]
@@ -390,10 +398,9 @@ class MemberWindow(QMainWindow):
             QMessageBox.warning(self, "Not saved", str(exc))
             return False
         if self._case is not None:
-            self._case = self.pack.case(self._case.reference)
-            row = self.case_list.currentRow()
-            if row >= 0:
-                self.case_list.item(row).setText(self._item_text(self._case))
+            saved = self.pack.case(self._case.reference)
+            self._case = saved
+            self._relabel(saved)
         if not quiet:
             now = dt.datetime.now().strftime("%H:%M:%S")
             self.saved_label.setText(f"✓ saved in the pack at {now}")
@@ -478,6 +485,13 @@ class MemberWindow(QMainWindow):
             return
         self.leave_case()
         self.pack = self._case = None
+        self._loading += 1
+        try:  # nothing of the pack stays on screen or in the widgets
+            self.case_list.clear()
+            self.note.clear()
+            self.details.clear()
+        finally:
+            self._loading -= 1
         self.centralWidget().hide()
         self.menuBar().setEnabled(False)
         self.setWindowTitle(f"Scrutiny — {self.path.name} (locked)")
@@ -488,7 +502,8 @@ class MemberWindow(QMainWindow):
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.pack is None:
             self.close()
             return
-        self.pack = dialog.pack
+        self.pack, dialog.pack = dialog.pack, None
+        dialog.deleteLater()
         self.centralWidget().show()
         self.menuBar().setEnabled(True)
         self.setWindowTitle(f"Scrutiny — {self.pack.member_name}'s pack — {self.path.name}")
@@ -518,6 +533,8 @@ def run_member(path: str, argv: list[str] | None = None) -> int:
     dialog = PassphraseDialog(Path(path))
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.pack is None:
         return 1
-    window = MemberWindow(dialog.pack)
+    pack, dialog.pack = dialog.pack, None  # the window alone holds the key (a lock drops it)
+    window = MemberWindow(pack)
+    del pack
     window.show()
     return app.exec()

@@ -73,10 +73,16 @@ class Kdf:
     def from_header(cls, h: dict[str, Any]) -> Kdf:
         if h.get("name") != "scrypt":
             raise PackError(f"unknown key derivation {h.get('name')!r}")
-        n, r, p = int(h["n"]), int(h["r"]), int(h["p"])
-        if not (2**10 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
+        try:
+            n, r, p = int(h["n"]), int(h["r"]), int(h["p"])
+            salt = unb64(h["salt"])
+        except (KeyError, TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+            raise PackError("the key derivation parameters are damaged") from exc
+        # At most 128 MiB of scrypt memory (128 * n * r bytes): a crafted header cannot make
+        # the app reach for gigabytes before the passphrase is even checked.
+        if not (n >= 2**10 and n & (n - 1) == 0 and r >= 1 and n * r <= 2**20 and 1 <= p <= 4):
             raise PackError("the key derivation parameters are out of range")
-        return cls(unb64(h["salt"]), n, r, p)
+        return cls(salt, n, r, p)
 
     def derive(self, passphrase: str) -> bytes:
         kdf = Scrypt(salt=self.salt, length=32, n=self.n, r=self.r, p=self.p)
@@ -157,6 +163,24 @@ def read_file(path: Path, magic: bytes, *, what: str, versions: set[int]) -> Sea
     except OSError as exc:
         raise PackError(f"Cannot read {path.name}: {exc.strerror or exc}") from exc
     return read_sealed(data, magic, what=what, name=path.name, versions=versions)
+
+
+def check_output(path: Path, magic: bytes, what: str, *, not_this: Path | None = None) -> None:
+    """Refuse to write over anything but an earlier file of the same kind (never over the
+    database or the pack a command reads)."""
+    path = Path(path)
+    if not_this is not None and path.resolve() == Path(not_this).resolve():
+        raise PackError(f"{path.name} is the file being read: write the {what} to another name.")
+    if path.is_dir():
+        raise PackError(f"{path} is a folder: give a file name for the {what}.")
+    if path.exists():
+        with open(path, "rb") as f:
+            start = f.read(len(magic))
+        if start != magic and path.stat().st_size > 0:
+            raise PackError(
+                f"{path.name} exists and is not a {what}: it was left as it is. Choose another "
+                "name."
+            )
 
 
 def write_atomic(path: Path, data: bytes) -> None:

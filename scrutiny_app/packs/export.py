@@ -20,7 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from scrutiny_app.errors import UserError
-from scrutiny_app.packs.envelope import PACK_MAGIC, SCRYPT_N, Kdf, b64, seal, write_atomic
+from scrutiny_app.packs.envelope import (
+    PACK_MAGIC,
+    SCRYPT_N,
+    Kdf,
+    b64,
+    check_output,
+    seal,
+    write_atomic,
+)
 from scrutiny_app.services import audit
 from scrutiny_app.services.cases import summarise
 from scrutiny_app.services.panels import JUDGING_ROLES, get_meeting, role_label
@@ -183,6 +191,9 @@ def make_pack(
 ) -> PackMade:
     """Write ``out``: the meeting pack for one member, sealed with ``passphrase``."""
     check_passphrase(passphrase)
+    if db.path is not None and Path(out).resolve() == db.path.resolve():
+        raise UserError(f"{Path(out).name} is the database: write the pack to another name.")
+    check_output(Path(out), PACK_MAGIC, "meeting pack")
     today = today or dt.date.today()
     expires_on = expires_on or today + dt.timedelta(days=DEFAULT_DAYS)
     if expires_on < today:

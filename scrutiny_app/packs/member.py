@@ -22,6 +22,7 @@ from scrutiny_app.packs.envelope import (
     Kdf,
     PackError,
     WrongPassphrase,
+    check_output,
     read_file,
     return_key,
     seal,
@@ -74,16 +75,21 @@ class MemberPack:
         is refused with one line saying which."""
         path = Path(path)
         sealed = read_file(path, PACK_MAGIC, what="meeting pack", versions=PACK_VERSIONS)
+        damaged = PackError(f"{path.name} is damaged (its header was changed): nothing was opened.")
         if sealed.header.get("format") != PACK_FORMAT:
             raise PackError(f"{path.name} is not a meeting pack.")
-        expires = dt.date.fromisoformat(sealed.header["expires"])
+        try:
+            expires = dt.date.fromisoformat(sealed.header["expires"])
+            kdf = Kdf.from_header(sealed.header["kdf"])
+        except (KeyError, TypeError, ValueError, PackError):
+            raise damaged from None
         today = today or dt.date.today()
         if today > expires:
             raise PackError(
                 f"{path.name} expired on {expires:%d %b %Y} and is locked: ask the scrutiny "
                 "officer for a new pack (what you recorded and returned before is kept there)."
             )
-        key = Kdf.from_header(sealed.header["kdf"]).derive(passphrase)
+        key = kdf.derive(passphrase)
         payload = sealed.open(
             key,
             WrongPassphrase(
@@ -278,6 +284,7 @@ class MemberPack:
             "member": self.header["member"],
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
+        check_output(Path(out), RETURN_MAGIC, "return file", not_this=self.path)
         key = return_key(unb64(self.payload["secret"]))
         data = seal(RETURN_MAGIC, header, {"rows": rows}, key)
         write_atomic(Path(out), data)

@@ -1,6 +1,6 @@
 """The officer merges members' returns into the meeting (previewed, then applied).
 
-Rules (each tested in tests/test_packs_merge.py):
+Rules (each tested in tests/test_packs.py):
 
 - A return opens only with the secret of a pack this database made: a return from another
   database, a pack not made here, a tampered or truncated file, a return written after its
@@ -9,11 +9,13 @@ Rules (each tested in tests/test_packs_merge.py):
 - A return is merged once: merging it again is a no-op that says when it was merged. Within a
   pack, each case carries the member's change counter; a change already merged (an older
   return of the same pack) is skipped, so returns merge the same in any order.
-- A member's state on a case (view and declared interest) is compared with what the desk holds
-  now and with what the desk held when the pack was made (or last merged from it): if only the
-  member changed it, the member's change is applied; if the desk changed it too and the two
-  differ, it is a **conflict**, shown side by side, and nothing is applied until the officer
-  chooses (``return`` or ``desk``) for each.
+- A member's state on a case (view and declared interest) is compared three ways: the
+  member's now, the desk's now, and each one's base (both what the desk held when the pack
+  was made; after a merge from the pack, what each side held then). The member changed
+  nothing (only read it) or agrees with the desk: nothing to do. Only the member changed it:
+  applied. Both changed it: a **conflict**, shown side by side; nothing is applied until the
+  officer chooses (``return`` or ``desk``) for each. A member's later change over a desk view
+  the officer kept is a conflict again.
 - A view on a case already revealed or decided is refused with that reason (the rest merges);
   so is a view from a member the attendance marks absent or not judging. A member with no
   attendance recorded is marked present: they took part by pack.
@@ -281,10 +283,17 @@ def _action(
     done: dict[str, Any] | None,
     absent: str | None,
 ) -> tuple[str, str]:
+    """A three-way comparison: the member's state now, the desk's now, and each one's base
+    (both what the desk held when the pack was made; after a merge, what each side held
+    then). Only what the member changed since their base is theirs to merge."""
     if done is not None and int(r["counter"]) <= int(done["counter"]):
         return MERGED_BEFORE, "merged from a later or the same return"
-    if mine == desk:
-        return SAME, ""
+    packed = {"view": _clean(r["base"]["view"]), "interest": r["base"]["interest"]}
+    member_base = _norm(done["member"]) if done is not None else packed
+    desk_base = _norm(done["desk"]) if done is not None else packed
+    mine, desk = _norm(mine), _norm(desk)
+    if mine in (member_base, desk):
+        return SAME, ""  # the member changed nothing (only read it), or agrees with the desk
     if absent:
         return REFUSED, absent
     if item.judgement is not None:
@@ -298,13 +307,12 @@ def _action(
             _check_answers(item, mine["view"]["answers"])
     except UserError as exc:
         return REFUSED, str(exc)
-    expected = (
-        done["state"]
-        if done is not None
-        else {"view": _clean(r["base"]["view"]), "interest": r["base"]["interest"]}
-    )
-    if _norm(desk) != _norm(expected):
+    if desk != desk_base:
         return CONFLICT, "changed at the desk and in the pack"
+    if done is not None and done.get("kept_desk"):
+        # The officer kept the desk's view over this member's before: a new change of theirs
+        # is put to the officer again, not applied over that choice.
+        return CONFLICT, "the desk's view was kept over the member's before"
     return (ADD if desk == {"view": None, "interest": None} else UPDATE), ""
 
 
@@ -380,8 +388,15 @@ def merge_returns(
                     applied += 1
                 elif r.action == CONFLICT:
                     kept += 1
-                final = r.member if take else r.desk
-                merged[r.case] = {"counter": r.counter, "state": final}
+                before = merged.get(r.case) or {}
+                merged[r.case] = {
+                    "counter": r.counter,
+                    "member": r.member,  # what the member returned
+                    "desk": r.member if take else r.desk,  # what the desk holds after
+                    # the officer chose the desk's view over the member's (and it stands)
+                    "kept_desk": (r.action == CONFLICT and not take)
+                    or (r.action == SAME and bool(before.get("kept_desk"))),
+                }
             _keep_time(s, member.id, {items[r.case].id: r.seconds for r in rows if r.case in items})
             pack.merged = merged
             record = PackReturn(

@@ -4,6 +4,7 @@ saved into the pack as the member goes, the marking on screen, the lock."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import pytest
@@ -68,8 +69,8 @@ def test_a_member_records_a_view_by_keyboard_and_it_is_in_the_pack(qtbot, pack_p
     first = w.case_list.currentItem().data(Qt.ItemDataRole.UserRole)
 
     qtbot.keyClick(w.case_list, Qt.Key.Key_3)  # the third outcome, by its number key
-    qtbot.keyClick(w.case_list, Qt.Key.Key_Tab)  # on to the form
-    w.note.setFocus()  # (Tab order: outcome buttons, questions, note)
+    while QApplication.focusWidget() is not w.note:  # Tab: the outcome, the questions, the note
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     qtbot.keyClicks(w.note, "Grounds 2 thin")  # a digit typed in the note is text
     qtbot.wait(150)  # saved NOTE_DELAY_MS (100 ms) after the last key
     on_disk = MemberPack.open(pack_path, PASS).case(first)
@@ -103,6 +104,9 @@ def test_the_pack_locks_when_idle_and_the_passphrase_opens_it_again(qtbot, pack_
             return
         answered.append("yes")
         assert w.pack is None and not w.centralWidget().isVisible()  # locked: key forgotten
+        gc.collect()
+        assert [o for o in gc.get_objects() if isinstance(o, MemberPack)] == []
+        assert w.case_list.count() == 0 and w.note.toPlainText() == ""
         dialog.edit.setText(PASS)
         dialog.open_button.click()
 
@@ -159,12 +163,13 @@ def test_the_merge_dialog_shows_a_conflict_side_by_side_and_merges_once_chosen(
     combo = changes.cellWidget(0, 2)
     assert isinstance(combo, QComboBox)
     assert not dialog.merge_button.isEnabled()
-    assert refs[0] in dialog.status.text() or "refused" in dialog.status.text()
+    assert "1 file(s) refused" in dialog.status.text()
+    assert dialog.open_conflicts() == [refs[0]]
     combo.setFocus()
     qtbot.keyClick(combo, Qt.Key.Key_Down)  # keep the member's
     assert dialog.merge_button.isEnabled()
     dialog.resize(1024, 600)
-    dialog.grab().save("/tmp/merge.png")
+    dialog.grab().save(str(tmp_path / "merge.png"))  # (docs/screenshots/merge-returns-*.png)
     dialog.merge_button.click()
     assert not dialog.isVisible()
     mine = session.case_views(db, item, viewer_member_id=luke).own
@@ -223,4 +228,20 @@ def test_tab_follows_the_page_and_the_focused_field_is_in_view(qtbot, pack_path)
     viewport = w.scroll.viewport().rect()
     corner = w.declare_button.mapTo(w.scroll.viewport(), w.declare_button.rect().bottomLeft())
     assert viewport.contains(corner)  # scrolled to the field that has the focus
+    w.close()
+
+
+def test_the_list_names_each_case_after_a_note_on_another(qtbot, pack_path):
+    w = MemberWindow(MemberPack.open(pack_path, PASS), opener=opener)
+    qtbot.addWidget(w)
+    w.show()
+    w.case_list.setCurrentRow(3)
+    w.note.setFocus()
+    qtbot.keyClicks(w.note, "typed, not yet saved")
+    w.case_list.setCurrentRow(4)  # at once: the note is saved as the case is left
+    refs = [c.reference for c in w.pack.cases()]
+    lines = [w.case_list.item(i).text() for i in range(w.case_list.count())]
+    assert [line.split(" — ")[0] for line in lines] == [f"{i + 1}. {r}" for i, r in enumerate(refs)]
+    assert w.pack.case(refs[3]).note == "typed, not yet saved"
+    assert "to do" in lines[4]
     w.close()

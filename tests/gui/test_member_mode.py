@@ -245,3 +245,33 @@ def test_the_list_names_each_case_after_a_note_on_another(qtbot, pack_path):
     assert w.pack.case(refs[3]).note == "typed, not yet saved"
     assert "to do" in lines[4]
     w.close()
+
+
+def test_scrutiny_app_open_asks_the_passphrase_then_shows_member_mode(qtbot, app, pack_path):
+    from scrutiny_app.cli import main
+
+    seen: dict[str, object] = {}
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PassphraseDialog):
+            QTimer.singleShot(20, answer)
+            return
+        dialog.edit.setText(PASS)
+        dialog.open_button.click()
+        QTimer.singleShot(50, look)
+
+    def look() -> None:
+        shown = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MemberWindow) and w.isVisible()
+        ]
+        seen["title"] = shown[0].windowTitle() if shown else None
+        for w in shown:
+            w.close()
+        app.quit()
+
+    QTimer.singleShot(20, answer)
+    assert main([str(pack_path)]) == 0  # a pack double-clicked: its path alone
+    assert seen["title"] == f"Scrutiny — Luke Harper's pack — {pack_path.name}"

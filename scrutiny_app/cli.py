@@ -58,6 +58,10 @@ def cmd_demo(db: Database, args: argparse.Namespace) -> int:
     print(
         f"  Police powers meeting (stop and search, January 2019): --meeting {ids.police_powers_meeting}"
     )
+    print(
+        f"  Complaints meeting (incivility, impoliteness and intolerance): "
+        f"--meeting {ids.complaints_meeting}"
+    )
     return 0
 
 
@@ -309,8 +313,20 @@ def cmd_judge(db: Database, args: argparse.Namespace) -> int:
     # The session's rules, whoever records: consensus suggested from the members' views when
     # not given, "none" only with the outcome that carries the case over.
     options = {"consensus": args.consensus} if args.consensus else {}
+    answers: dict[str, str | None] = {}
+    for text in args.answer:
+        key, sep, value = text.partition("=")
+        if not sep:
+            raise UserError(f"--answer {text!r}: write KEY=VALUE (a question's key and answer).")
+        answers[key.strip()] = value.strip() or None
     session.save_decision(
-        db, row.item_id, outcome_code=args.outcome, actor=args.actor, **options, **texts
+        db,
+        row.item_id,
+        outcome_code=args.outcome,
+        answers=answers or None,
+        actor=args.actor,
+        **options,
+        **texts,
     )
     print(f"{row.reference}: {data.template.label(args.outcome)}")
     return 0
@@ -576,18 +592,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
     p.add_argument(
-        "--where", action="append", default=[], metavar="FIELD=VALUE",
+        "--where",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
         help="keep only cases with this value (repeat for more values or fields)",
-    )  # fmt: skip
+    )
     p.add_argument(
-        "--exclude-recent", type=int, default=0, metavar="N",
+        "--exclude-recent",
+        type=int,
+        default=0,
+        metavar="N",
         help="leave out cases reviewed at the panel's last N meetings",
-    )  # fmt: skip
+    )
     p.add_argument("--add", action="append", default=[], metavar="REF", help="hand-pick a case")
     p.add_argument(
-        "--no-carry-over", action="store_true",
+        "--no-carry-over",
+        action="store_true",
         help="do not add the previous meeting's no-consensus cases",
-    )  # fmt: skip
+    )
     p.add_argument("--replace", action="store_true", help="replace the meeting's existing sample")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -607,6 +630,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--observations")
     p.add_argument("--good-practice")
+    p.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="the panel's answer to one of the template's questions (repeatable; "
+        "KEY= removes an answer)",
+    )
 
     p = add("recommend", cmd_recommend, "raise a recommendation from a meeting")
     p.add_argument("--meeting", required=True, metavar="ID")
@@ -796,8 +827,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _silence_stdout()
             return 0
         except OSError as exc:
-            print(f"scrutiny-app: error: {exc.strerror or exc}: {exc.filename or ''}",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"scrutiny-app: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr
+            )
             return EXIT_USER_ERROR
     if args.command == "cases" and args.meeting is None:
         parser.error("cases: give --meeting ID (a meeting's cases) or --pack FILE (a pack's)")

@@ -141,8 +141,8 @@ def test_bundled_demo_meetings_report_tracker(
     assert proc.returncode == 0, proc.stderr
     panels = json.loads(proc.stdout)
     meetings = [m for p in panels for m in p["meetings"]]
-    assert len(meetings) == 2
-    assert {p["template"] for p in panels} == {"oocd", "stop_search"}
+    assert len(meetings) == 3
+    assert {p["template"] for p in panels} == {"oocd", "stop_search", "complaints"}
     assert all(m["cases"] > 0 for m in meetings)
 
     proc = run_bundled(bundle, fresh, "report", "--db", "X.db", "--meeting", "1", "--out", "r.pdf")

@@ -444,7 +444,7 @@ def test_a_pack_or_return_is_never_written_over_the_database_the_pack_or_another
         pack.write_return(notes)
     assert MemberPack.open(path, PASS, today=TODAY).member_name == "Luke Harper"
     assert notes.read_text() == "my own notes"
-    assert len(panels.list_panels(office)) == 2  # the database is untouched and opens
+    assert len(panels.list_panels(office)) == 3  # the database is untouched and opens
 
 
 @pytest.mark.parametrize(

@@ -191,6 +191,7 @@ def test_sections_come_in_order_after_the_cover(pages: list[str]) -> None:
         "Performance context",
         "Theme and case selection",
         "Outcomes",
+        "Findings by criterion",
         "Summary for the Commissioner",
         "Case-by-case findings",
         "Good practice and learning",
@@ -204,7 +205,7 @@ def test_sections_come_in_order_after_the_cover(pages: list[str]) -> None:
 
 def test_outcome_table_has_scheme_labels_counts_and_percentages(pages: list[str]) -> None:
     body = _flat(" ".join(pages[1:]))
-    section = body[body.find("5. Outcomes") : body.find("6. Summary for the Commissioner")]
+    section = body[body.find("5. Outcomes") : body.find("7. Summary for the Commissioner")]
     for label, count, pct in (
         ("Green - good practice", 20, "52.6%"),
         ("Amber - adequate, feedback required", 11, "28.9%"),
@@ -291,19 +292,19 @@ def test_selection_section_states_population_method_seed_and_numbers(pages: list
 def test_learning_recommendations_and_next_steps(judged: Judged, pages: list[str]) -> None:
     body = _flat(" ".join(pages[1:]))
     learning = body[
-        body.find("8. Good practice and learning") : body.find("9. Themes and concerns")
+        body.find("9. Good practice and learning") : body.find("10. Themes and concerns")
     ]
     assert "Calm & courteous <throughout>." in learning  # escaped, not taken as markup
     assert judged.references[0] in learning and judged.references[9] in learning
     assert "Organisational learning" in learning
     assert "Video switched on late." in learning
-    recs = body[body.find("10. Recommendations") : body.find("11. Force response")]
+    recs = body[body.find("11. Recommendations") : body.find("12. Force response")]
     assert judged.rec_reference == "SOPP-2019-03-R1"
     assert judged.rec_reference in recs
     assert "Body-worn video lead" in recs
     assert "1 May 2019" in recs
     assert "Issued (awaiting response)" in recs
-    steps = body[body.find("13. Next theme and next steps") :]
+    steps = body[body.find("14. Next theme and next steps") :]
     assert "This recommendation has been sent to" in steps
     assert "a written response is due by 1 May 2019" in steps
     assert "The 2 cases on which the Panel did not reach consensus" in steps

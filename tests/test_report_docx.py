@@ -72,7 +72,7 @@ def test_headings_are_the_pdf_sections(built: tuple[bool, Path, Path]) -> None:
     headings = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
     outline = [o.title for o in PdfReader(pdf).outline]
     assert headings == outline
-    assert len(headings) == 13 and headings[0] == "1. Purpose and remit"
+    assert len(headings) == 14 and headings[0] == "1. Purpose and remit"
 
 
 def test_tables_are_the_same_as_the_document(

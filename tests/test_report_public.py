@@ -200,14 +200,14 @@ def test_public_findings_are_numbered_rows_in_the_internal_order(
     world: World, public_pdf: list[str], internal_pdf: list[str]
 ) -> None:
     flat = _flat(" ".join(public_pdf[1:]))
-    findings = flat[flat.find("7. Case-by-case findings") : flat.find("8. Good practice")]
+    findings = flat[flat.find("8. Case-by-case findings") : flat.find("9. Good practice")]
     numbers = [int(n) for n in re.findall(r"Case (\d+)\b", findings)]
     # Case 2 is internal: left out, and the others keep the internal numbering.
     assert sorted(set(numbers)) == [n for n in range(1, 25) if n != 2]
     assert "Offence / disposal" in findings and "Key observations" in findings
     assert "Stalking (s.2A Protection from Harassment Act 1997)" in findings
     # The good practice list points at the same numbers instead of references.
-    learning = flat[flat.find("8. Good practice") : flat.find("9. Themes and concerns")]
+    learning = flat[flat.find("9. Good practice") : flat.find("10. Themes and concerns")]
     assert re.search(r"\(cases? [\d, and]+\)", learning)
 
 
@@ -242,15 +242,15 @@ def test_sections_in_order_in_both_versions(public_pdf: list[str], internal_pdf:
 
 def test_force_response_and_earlier_recommendations(world: World, internal_pdf: list[str]) -> None:
     flat = _flat(" ".join(internal_pdf[1:]))
-    response = flat[flat.find("11. Force response") : flat.find("12. Status of earlier")]
+    response = flat[flat.find("12. Force response") : flat.find("13. Status of earlier")]
     assert "The Deputy Chief Constable wrote on 20 October 2026." in response
     assert world.public_rec in response and "Accepted" in response
     assert "Force Crime Registrar" in response and "Target: 31 Jan 2027" in response
-    earlier = flat[flat.find("12. Status of earlier") : flat.find("13. Next theme")]
+    earlier = flat[flat.find("13. Status of earlier") : flat.find("14. Next theme")]
     assert world.earlier_rec in earlier and EARLIER_REC in earlier
     assert "Issued (awaiting response)" in earlier and "Overdue" in earlier
     assert "1 open, 1 overdue" in earlier
-    nxt = flat[flat.find("13. Next theme") :]
+    nxt = flat[flat.find("14. Next theme") :]
     assert "The theme of the next meeting will be: Hate crime community resolutions." in nxt
 
 

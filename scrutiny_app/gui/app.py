@@ -117,7 +117,7 @@ def start(
     shell.close()
     shell.deleteLater()
     if created:
-        window.show_status("Welcome: two demo panels were created to show how the app works.")
+        window.show_status("Welcome: three demo panels were created to show how the app works.")
     if db.upgrade is not None and db.upgrade.upgraded and db.upgrade.backup is not None:
         window.show_status(f"Database upgraded; the old copy is at {db.upgrade.backup}")
     return Started(db, window)

@@ -136,6 +136,7 @@ class QuestionsPanel(QWidget):
         self._layout.setSpacing(2)
         self.groups: dict[str, QButtonGroup] = {}
         self.radios: dict[tuple[str, str], QRadioButton] = {}
+        self.notes: dict[str, QLabel] = {}  # per question: how the members answered, if split
         self._loading = 0
 
     def set_questions(self, questions: Sequence[QuestionInfo]) -> None:
@@ -146,6 +147,7 @@ class QuestionsPanel(QWidget):
                 item.widget().deleteLater()
         self.groups.clear()
         self.radios.clear()
+        self.notes.clear()
         group_name = None
         for q in questions:
             if q.group and q.group != group_name:
@@ -174,10 +176,22 @@ class QuestionsPanel(QWidget):
             row_layout.addStretch(1)
             self.groups[q.key] = group
             self._layout.addWidget(row)
+            note = QLabel(objectName="questionNote")
+            note.setWordWrap(True)
+            note.setVisible(False)
+            self.notes[q.key] = note
+            self._layout.addWidget(note)
         for i in range(self._layout.count()):
             widget = self._layout.itemAt(i).widget()
-            if widget is not None:
+            if widget is not None and widget.objectName() != "questionNote":
                 widget.show()
+
+    def set_notes(self, notes: dict[str, str]) -> None:
+        """A line under each question named in ``notes`` (e.g. how the members split)."""
+        for key, label in self.notes.items():
+            text = notes.get(key, "")
+            label.setText(text)
+            label.setVisible(bool(text))
 
     def _toggled(self, key: str, answer: str, checked: bool) -> None:
         if checked and not self._loading:

@@ -85,7 +85,12 @@ def _add_template(session: Session, spec: dict[str, Any], *, builtin: bool) -> P
     ]
     tpl.questions = [
         ReviewQuestion(
-            key=q["key"], text=q["text"], group=q.get("group", ""), answers=q["answers"], position=i
+            key=q["key"],
+            text=q["text"],
+            group=q.get("group", ""),
+            answers=q["answers"],
+            position=i,
+            report=dict(q.get("report") or {}),
         )
         for i, q in enumerate(spec.get("questions", []))
     ]

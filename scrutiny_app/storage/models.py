@@ -161,6 +161,9 @@ class ReviewQuestion(Identified, Base):
     group: Mapped[str] = mapped_column(String(100), default="")
     answers: Mapped[list[Any]] = mapped_column(default=list)  # allowed answers, in order
     position: Mapped[int] = mapped_column(default=0)
+    # How the report tallies it (services/criteria.py): label, phrase, positive, internal,
+    # reported. Empty: reported under its own text, not in the Commissioner's paragraph.
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     template: Mapped[PanelTemplate] = relationship(back_populates="questions")
 

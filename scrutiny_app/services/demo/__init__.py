@@ -5,7 +5,11 @@
   8 appropriate with observations, 12 inappropriate and 1 no consensus (the published figures
   in docs/DOMAIN.md), with observations and two recommendations.
 - A police powers (stop and search) meeting whose cases are a sample drawn from the real
-  data.police.uk file for Avon and Somerset, January 2019 (shipped in resources/data).
+  data.police.uk file for Avon and Somerset, January 2019 (shipped in resources/data); its
+  three decided cases carry the panel's grounds, GOWISELY and body-worn video answers.
+- An Independent Residents' Panel (complaints) meeting on incivility, impoliteness and
+  intolerance: 27 synthetic complaints, decided, whose panel answers give 25 handled in a
+  timely way, 22 with appropriate updates to the complainant and 25 with the correct outcome.
 
 Everything is deterministic: the same demo database every time.
 """
@@ -43,12 +47,65 @@ OOCD_SPLIT = (
 )
 
 
+# The complaints meeting: its outcome split and its panel's answers per criterion, case by
+# case in the order of the sample (the counts the report prints: 25, 22 and 25 of 27).
+COMPLAINTS_SEED = 20261021
+COMPLAINT_OUTCOMES = ("good",) * 16 + ("adequate",) * 7 + ("poor",) * 4
+COMPLAINT_ANSWERS = {
+    "timely": ("yes",) * 25 + ("no",) * 2,
+    "updates": ("yes",) * 20 + ("no",) * 3 + ("yes",) * 2 + ("no",) * 2,
+    "correct_outcome": ("yes",) * 25 + ("no",) * 2,
+    "letter_clear": ("yes",) * 18 + ("no",) * 4 + ("not applicable",) * 5,
+    "learning_identified": ("yes",) * 8 + ("no",) * 6 + ("not applicable",) * 13,
+}
+ALLEGATIONS = (
+    "Individual behaviours: impolite language or tone",
+    "Individual behaviours: impolite and intolerant actions",
+    "Individual behaviours: lack of fairness and impartiality",
+    "Delivery of duties and service: lack of updates",
+    "Discriminatory behaviour: race",
+)
+# What the panel answered on the three decided stop and search cases (green, amber, red).
+GOWISELY = ("g", "o", "w", "i", "s", "e", "l", "y")
+STOP_SEARCH_ANSWERS = (
+    {
+        "grounds": "reasonable",
+        **{f"gowisely_{k}": "yes" for k in GOWISELY},
+        "gowisely_w": "not observable",
+        "bwv_available": "yes",
+        "bwv_early": "yes",
+        "courtesy": "yes",
+    },
+    {
+        "grounds": "reasonable",
+        **{f"gowisely_{k}": "yes" for k in GOWISELY},
+        "gowisely_w": "not observable",
+        "gowisely_s": "no",
+        "gowisely_e": "no",
+        "bwv_available": "yes",
+        "bwv_early": "yes",
+        "courtesy": "yes",
+    },
+    {
+        "grounds": "insufficient",
+        **{f"gowisely_{k}": "yes" for k in GOWISELY},
+        "gowisely_w": "not observable",
+        "gowisely_g": "no",
+        "bwv_available": "yes",
+        "bwv_early": "no",
+        "courtesy": "yes",
+    },
+)
+
+
 @dataclass(frozen=True)
 class DemoIds:
     oocd_panel: int
     oocd_meeting: int
     police_powers_panel: int
     police_powers_meeting: int
+    complaints_panel: int
+    complaints_meeting: int
 
 
 OFFENCES = (
@@ -173,7 +230,7 @@ def _oocd_population(rng: random.Random, n: int = 96) -> list[dict[str, Any]]:
 
 
 def create_demo(db: Database) -> DemoIds:
-    """Create the two demo panels with their meetings in ``db``."""
+    """Create the three demo panels with their meetings in ``db``."""
     rng = random.Random(2026)
     a = DEMO_ACTOR
 
@@ -321,7 +378,7 @@ def create_demo(db: Database) -> DemoIds:
     importer.import_stop_search(db, pp_meeting, resource("data", STOP_SEARCH_FILE), actor=a)
     sampling.draw_sample(db, pp_meeting, 20, seed=STOP_SEARCH_SEED, actor=a)
     first = cases.meeting_cases(db, pp_meeting).rows[:3]
-    for row, code, note in zip(
+    for row, code, note, answers in zip(
         first,
         ("green", "amber", "red"),
         (
@@ -329,10 +386,78 @@ def create_demo(db: Database) -> DemoIds:
             "Search justified, but the officer did not give the station or offer a receipt.",
             "Grounds rested on smell of cannabis alone; body-worn video switched on late.",
         ),
+        STOP_SEARCH_ANSWERS,
         strict=False,
     ):
-        session.save_decision(db, row.item_id, outcome_code=code, observations=note, actor=a)
-    return DemoIds(oocd, meeting, powers, pp_meeting)
+        session.save_decision(
+            db, row.item_id, outcome_code=code, observations=note, answers=answers, actor=a
+        )
+    residents, complaints_meeting = _complaints(db, rng)
+    return DemoIds(oocd, meeting, powers, pp_meeting, residents, complaints_meeting)
+
+
+def _complaints(db: Database, rng: random.Random) -> tuple[int, int]:
+    """The Independent Residents' Panel: 27 synthetic complaints, all decided."""
+    a = DEMO_ACTOR
+    panel = panels.create_panel(
+        db,
+        "complaints",
+        "Independent Residents' Panel",
+        force="Avon and Somerset Police",
+        code="IRP",
+        actor=a,
+    )
+    members = [
+        ("Helen Carter", MemberRole.CHAIR, "Independent resident"),
+        ("Samuel Adeyemi", MemberRole.MEMBER, "Independent resident"),
+        ("Rachel Moore", MemberRole.MEMBER, "Independent resident"),
+    ]
+    ids = [panels.add_member(db, panel, n, role=r, organisation=o, actor=a) for n, r, o in members]
+    meeting = panels.create_meeting(
+        db,
+        panel,
+        dt.date(2026, 10, 21),
+        "Incivility, impoliteness and intolerance",
+        location="Police HQ, Portishead",
+        status=MeetingStatus.HELD,
+        actor=a,
+    )
+    for mid in ids:
+        panels.set_attendance(db, meeting, mid, present=True, actor=a)
+    records = []
+    for i in range(1, 61):
+        received = dt.datetime(2026, 1, 5, tzinfo=dt.UTC) + dt.timedelta(days=rng.randrange(200))
+        records.append(
+            {
+                "force_reference": f"CO/{1000 + i * 13:05d}/26",
+                "subject_name": f"Synthetic Complainant {i}",
+                "complainant_name": f"Synthetic Complainant {i}",
+                "occurred_at": received,
+                "area": rng.choice(AREAS),
+                "age_band": rng.choice(AGE_BANDS[1:]),
+                "gender": rng.choice(("Male", "Female")),
+                "self_defined_ethnicity": rng.choice(ETHNICITIES),
+                "allegation_category": rng.choice(ALLEGATIONS),
+                "allegation_scheme": "2020 IOPC",
+                "handling_route": rng.choice(
+                    ("Outside Schedule 3", "Schedule 3 - otherwise than by investigation")
+                ),
+                "outcome": rng.choice(
+                    ("Service acceptable", "Service not acceptable", "Learning identified")
+                ),
+                "days_to_contact": rng.randrange(1, 12),
+                "days_to_finalise": rng.randrange(20, 160),
+            }
+        )
+    importer.import_records(
+        db, meeting, records, source_name="Synthetic complaints (demo)", actor=a
+    )
+    sampling.draw_sample(db, meeting, 27, seed=COMPLAINTS_SEED, actor=a)
+    rows = cases.meeting_cases(db, meeting).rows
+    for i, (row, code) in enumerate(zip(rows, COMPLAINT_OUTCOMES, strict=True)):
+        answers = {key: values[i] for key, values in COMPLAINT_ANSWERS.items()}
+        session.save_decision(db, row.item_id, outcome_code=code, answers=answers, actor=a)
+    return panel, meeting
 
 
 def _oocd_narrative(db: Database, meeting: int) -> None:
@@ -343,9 +468,10 @@ def _oocd_narrative(db: Database, meeting: int) -> None:
 
     disposals = meeting_breakdown(db, meeting, "disposal_type")
     unrecognised = sum(
-        1 for r in cases.meeting_cases(db, meeting).rows
+        1
+        for r in cases.meeting_cases(db, meeting).rows
         if r.organisational_learning == STALKING_LEARNING
-    )  # fmt: skip
+    )
     texts = {
         "performance_context": (
             "In the twelve months to August 2026 the force recorded 1,412 stalking and harassment "

@@ -40,6 +40,7 @@ from scrutiny_app.domain.vocab import (
     Selection,
 )
 from scrutiny_app.errors import UserError
+from scrutiny_app.services import criteria as criteria_mod
 from scrutiny_app.services import panels, population
 from scrutiny_app.services.cases import SUMMARY_FIELDS, CaseRow, MeetingCases, meeting_cases
 from scrutiny_app.services.publication import PublicationBlocked, Publisher
@@ -71,6 +72,7 @@ from scrutiny_app.services.report.model import (
 )
 from scrutiny_app.services.report.sections import SectionText, list_sections
 from scrutiny_app.services.report.summary import cases_phrase, commissioner_summary, join_phrases
+from scrutiny_app.services.session.common import QuestionInfo, review_template
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import (
     Attendance,
@@ -96,6 +98,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("performance_context", "Performance context"),
     ("selection", "Theme and case selection"),
     ("outcomes", "Outcomes"),
+    ("criteria", "Findings by criterion"),
     ("summary", "Summary for the Commissioner"),
     ("findings", "Case-by-case findings"),
     ("good_practice", "Good practice and learning"),
@@ -108,6 +111,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 REDACTED = "[case]"
 DASH = "\u2014"
 INTERNAL_NOTE = "Internal: left out of the published version."
+CRITERION_MET = "#3d7d4f"  # the bars of the criteria met
 
 _REMIT: dict[str, str] = {
     "oocd": (
@@ -239,6 +243,7 @@ class _Data:
     earlier: tuple[RecommendationRow, ...]  # raised before it, still of interest
     known_references: frozenset[str]  # case references to keep out of the public version
     generated_on: dt.date
+    questions: tuple[QuestionInfo, ...]  # the template's, with how the report tallies them
 
 
 def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
@@ -347,6 +352,7 @@ def _load(db: Database, meeting_id: int, generated_on: dt.date) -> _Data:
         earlier=earlier,
         known_references=frozenset(r for r in seen if r),
         generated_on=generated_on,
+        questions=review_template(db, meeting_id).questions,
     )
 
 
@@ -820,8 +826,64 @@ class _Builder:
             )
         return out
 
+    def _tallies(self) -> list[criteria_mod.Tally]:
+        return criteria_mod.tally(self.d.cases.rows, self.d.questions, public=self.public)
+
+    def criteria(self) -> list[Block]:
+        """The panel's agreed answers to the template's questions, counted per criterion."""
+        tallies = self._tallies()
+        if not tallies:
+            return [_note("This panel's template has no criteria to count.")]
+        total = tallies[0].total
+        if not total:
+            return [_note("No case has a panel decision yet: there is nothing to count.")]
+        out: list[Block] = [
+            _p(
+                f"The Panel's agreed answer to each of its criteria on the {cases_phrase(total)} "
+                "it decided: how many cases, and what share of them, had each answer."
+            )
+        ]
+        for group, tallies_in_group in criteria_mod.groups(tallies):
+            if group:
+                out.append(Subheading(group))
+            answers: list[str] = []
+            for t in tallies_in_group:
+                answers += [a for a in t.criterion.answers if a not in answers]
+            if any(t.unanswered for t in tallies_in_group):
+                answers.append(criteria_mod.NOT_ANSWERED)
+            rows = []
+            for t in tallies_in_group:
+                label = t.criterion.label + (" (internal)" if t.criterion.internal else "")
+                cells = [_cell(label)]
+                for a in answers:
+                    n = t.unanswered if a == criteria_mod.NOT_ANSWERED else t.count(a)
+                    known = a == criteria_mod.NOT_ANSWERED or a in t.criterion.answers
+                    cells.append(
+                        _right(
+                            f"{n} ({pct(t.percent(a))})" if known else DASH,
+                            bold=a == t.criterion.positive,
+                        )
+                    )
+                rows.append(tuple(cells))
+            width = max(16.0, min(26.0, 96.0 / len(answers)))
+            heads = [Column(a[:1].upper() + a[1:], width, "right") for a in answers]
+            columns = (Column("Criterion"), *heads)
+            out.append(Table("criteria", columns, tuple(rows), compact=True))
+        if any(t.total - t.unanswered for t in tallies):  # one chart: how many met each
+            out.append(BarChart(tuple((t.criterion.label, t.met, CRITERION_MET) for t in tallies)))
+        out.append(
+            _note(
+                "Bold: the answer that meets the criterion. The bars count the cases that "
+                f"met each criterion, out of {total}."
+            )
+        )
+        return out
+
     def summary(self) -> list[Block]:
         text = commissioner_summary(self.d.cases.counts(), self.d.cases.template.key)
+        extra = criteria_mod.summary_sentence(self._tallies())
+        if extra:
+            text = f"{text} {extra}"
         return [
             _note("For the Commissioner's update to the Police and Crime Panel:"),
             Callout((inline(text),), large=True),
@@ -876,6 +938,9 @@ class _Builder:
                 self.case_label(r, "observations"),
             )
             obs: tuple[Inline, ...] = (inline(observed),) if observed else ((Run(DASH),),)
+            missed = criteria_mod.not_met(r, d.questions) if not self.public else []
+            if missed:  # the findings that matter, compactly (internal version only)
+                obs = (*obs, inline("Not met: " + "; ".join(missed), muted=True))
             if r.item_id in d.internal_items:  # internal version only
                 obs = (*obs, inline(INTERNAL_NOTE, italic=True, muted=True))
             first: tuple[Cell, ...]
@@ -1347,6 +1412,7 @@ def build_document(
         "performance_context": b.performance_context,
         "selection": b.selection,
         "outcomes": b.outcomes,
+        "criteria": b.criteria,
         "summary": b.summary,
         "findings": b.findings,
         "good_practice": b.good_practice,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -58,6 +58,8 @@ class QuestionInfo:
     text: str
     group: str
     answers: tuple[str, ...]
+    # How the report tallies it (services/criteria.py); a copy, so the dataclass stays frozen.
+    report: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,13 @@ def review_template(db: Database, meeting_id: int) -> ReviewTemplate:
         return ReviewTemplate(
             template=template_info(tpl),
             questions=tuple(
-                QuestionInfo(q.key, q.text, q.group or "", tuple(str(a) for a in q.answers))
+                QuestionInfo(
+                    q.key,
+                    q.text,
+                    q.group or "",
+                    tuple(str(a) for a in q.answers),
+                    dict(q.report or {}),
+                )
                 for q in tpl.questions
             ),
             fields=tuple(FieldInfo(f.key, f.label, f.kind, f.personal) for f in tpl.fields),

@@ -313,12 +313,7 @@ def cmd_judge(db: Database, args: argparse.Namespace) -> int:
     # The session's rules, whoever records: consensus suggested from the members' views when
     # not given, "none" only with the outcome that carries the case over.
     options = {"consensus": args.consensus} if args.consensus else {}
-    answers: dict[str, str | None] = {}
-    for text in args.answer:
-        key, sep, value = text.partition("=")
-        if not sep:
-            raise UserError(f"--answer {text!r}: write KEY=VALUE (a question's key and answer).")
-        answers[key.strip()] = value.strip() or None
+    answers = cli_packs.parse_answers(args.answer)
     session.save_decision(
         db,
         row.item_id,

@@ -39,6 +39,17 @@ def read_passphrase(args: argparse.Namespace, *, required: bool = True) -> str |
     return passphrase
 
 
+def parse_answers(texts: list[str]) -> dict[str, str | None]:
+    """``--answer KEY=VALUE`` options as a question key -> answer map (``KEY=`` removes it)."""
+    answers: dict[str, str | None] = {}
+    for text in texts:
+        key, sep, value = text.partition("=")
+        if not sep:
+            raise UserError(f"--answer {text!r}: write KEY=VALUE (a question's key and answer).")
+        answers[key.strip()] = value.strip() or None
+    return answers
+
+
 def _passphrase_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--passphrase-file",
@@ -304,12 +315,7 @@ def cmd_pack_view(args: argparse.Namespace) -> int:
         pack.declare_interest(args.case, args.declare)
         print(f"Declared an interest in {pack.case(args.case).reference}: no view from you.")
         return 0
-    answers: dict[str, str | None] = {}
-    for text in args.answer:
-        key, sep, value = text.partition("=")
-        if not sep:
-            raise UserError(f"--answer {text!r}: write KEY=VALUE.")
-        answers[key.strip()] = value.strip() or None
+    answers = parse_answers(args.answer)
     kwargs: dict[str, Any] = {}
     if args.outcome is not None:
         kwargs["outcome_code"] = args.outcome

@@ -14,6 +14,8 @@ from pypdf import PdfReader
 
 from scrutiny_app import __version__
 from scrutiny_app.cli import main
+from scrutiny_app.services import cases
+from scrutiny_app.storage import Database
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -156,13 +158,17 @@ def test_missing_database_is_not_created_by_read_commands(
 
 def test_the_readmes_example_case_reference_is_a_real_one(tmp_path: Path) -> None:
     """The README's command lines, run as written: its `judge` example names a case that the
-    README's own import and sample (with the seed it shows) put on the agenda."""
+    README's own import and sample (with the seed it shows) put on the agenda, and the panel's
+    answers it shows are the template's own."""
     import re
 
     from conftest import FILE_2019_01
 
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     ref = re.search(r"scrutiny-app judge +--db x\.db --meeting 1 --case (\S+)", readme).group(1)
+    answer_line = re.search(r"\n +\[(--answer [^\]]+)\]", readme).group(1)
+    answers = answer_line.split()
+    assert answers.count("--answer") == 2
     db = str(tmp_path / "x.db")
     steps = [
         ["new-panel", "--db", db, "--template", "stop_search", "--name", "Police Powers Panel",
@@ -170,10 +176,13 @@ def test_the_readmes_example_case_reference_is_a_real_one(tmp_path: Path) -> Non
         ["new-meeting", "--db", db, "--panel", "1", "--date", "2019-03-14"],
         ["import", "--db", db, "--meeting", "1", str(FILE_2019_01)],
         ["sample", "--db", db, "--meeting", "1", "--size", "20", "--seed", "40213"],
-        ["judge", "--db", db, "--meeting", "1", "--case", ref, "--outcome", "amber"],
+        ["judge", "--db", db, "--meeting", "1", "--case", ref, "--outcome", "amber", *answers],
     ]  # fmt: skip
     for argv in steps:
         assert main(argv) == 0, argv
+    with Database.open(Path(db)) as database:
+        row = next(r for r in cases.meeting_cases(database, 1).rows if r.reference == ref)
+    assert row.answers == dict(a.split("=") for a in answers[1::2])
 
 
 def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:

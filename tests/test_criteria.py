@@ -163,3 +163,15 @@ def test_the_upgrade_gives_the_builtin_templates_copies_their_report_wording(tmp
         questions = {x.key: x for x in review_template(db, powers.meetings[0].id).questions}
     assert questions["grounds"].report["label"] == "Grounds for the search"
     assert questions["grounds"].report["positive"] == "reasonable"
+
+
+def test_prefill_takes_the_members_majority_and_marks_where_they_split():
+    from scrutiny_app.services.session import majority_answers, members_split
+
+    views = [
+        {"timely": "yes", "updates": "no"},
+        {"timely": "yes", "updates": "yes"},
+        {"timely": "yes", "updates": None},
+    ]
+    assert majority_answers(views) == {"timely": "yes"}
+    assert members_split(views) == {"updates": "Members split: 1 no, 1 yes"}

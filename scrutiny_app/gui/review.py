@@ -15,8 +15,7 @@ so the cursor and the focus stay where the user left them.
 from __future__ import annotations
 
 import html
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from itertools import pairwise
@@ -49,7 +48,12 @@ from scrutiny_app.gui.review_parts import (
     wrapped_label,
 )
 from scrutiny_app.services.cases import CaseRow
-from scrutiny_app.services.session import CaseViews, ReviewTemplate, SessionUser, ViewInfo
+from scrutiny_app.services.session import (
+    CaseViews,
+    ReviewTemplate,
+    SessionUser,
+    members_split,
+)
 from scrutiny_app.services.templates import Outcome
 
 VIEWS = "views"
@@ -70,21 +74,6 @@ DECISION_FIELDS = (
 
 
 # =========================================================================== the form
-
-
-def members_split(views: Sequence[ViewInfo]) -> dict[str, str]:
-    """Per question the members answered differently: how they split ("Members split: 2 yes,
-    1 no"). Where they agreed the panel's answer was pre-filled from theirs; this marks the
-    rest, for the panel to settle."""
-    counts: dict[str, Counter[str]] = {}
-    for v in views:
-        for key, answer in (v.answers or {}).items():
-            counts.setdefault(key, Counter())[str(answer)] += 1
-    return {
-        key: "Members split: " + ", ".join(f"{n} {answer}" for answer, n in c.most_common())
-        for key, c in counts.items()
-        if len(c) > 1
-    }
 
 
 class ReviewForm(QWidget):
@@ -524,7 +513,7 @@ class ReviewForm(QWidget):
         self.set_internal(case.internal)
         self.internal_check.setEnabled(case.decided)
         self.decision_questions.set_answers(case.answers)
-        self.decision_questions.set_notes(members_split(shown))
+        self.decision_questions.set_notes(members_split([v.answers or {} for v in shown]))
         self.decision_questions.setEnabled(case.decided)
         self.decision_hint.setText(
             ""

@@ -41,6 +41,7 @@ from scrutiny_app.services.session.common import (
 from scrutiny_app.services.session.decision import (
     dissent_text,
     majority_answers,
+    members_split,
     save_decision,
     suggest_consensus,
     withdraw_decision,
@@ -74,6 +75,7 @@ __all__ = [
     "dissent_text",
     "format_duration",
     "majority_answers",
+    "members_split",
     "progress",
     "record_view",
     "reveal_all",

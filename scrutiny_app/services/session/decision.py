@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -84,6 +84,22 @@ def majority_answers(answers: list[Mapping[str, Any]]) -> dict[str, str]:
             if n * 2 > len(given):
                 out[key] = value
     return out
+
+
+def members_split(answers: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Per question the members answered differently: how they split ("Members split: 2 yes,
+    1 no"). Where they agreed the panel's answer was pre-filled from theirs; this marks the
+    rest, for the panel to settle."""
+    counts: dict[str, Counter[str]] = {}
+    for given in answers:
+        for key, answer in given.items():
+            if answer:
+                counts.setdefault(key, Counter())[str(answer)] += 1
+    return {
+        key: "Members split: " + ", ".join(f"{n} {answer}" for answer, n in c.most_common())
+        for key, c in counts.items()
+        if len(c) > 1
+    }
 
 
 def _decision_snapshot(j: PanelJudgement | None) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bundle demo bench bench-start bench-merge sysdeps sysdeps-window clean
+.PHONY: run test test-fast lint bundle demo bench bench-start bench-merge bench-encrypted sysdeps sysdeps-window clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench-start: $(STAMP)
 ## The merge figure alone (ten members' returns for an 80-case meeting; about 15 seconds).
 bench-merge: $(STAMP)
 	$(PY) -m benchmarks.merge_bench
+
+## The import into an encrypted database against a plain one (300,000 rows; both in this run).
+bench-encrypted: $(STAMP)
+	$(PY) -m benchmarks.import_bench encrypted 300000
 
 demo: $(STAMP)
 	$(PY) -m scrutiny_app demo --db demo.db

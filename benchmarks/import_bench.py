@@ -57,16 +57,18 @@ def app_db(path: Path, workdir: Path) -> Path:
     return workdir / f"app-{path.stem}.db"
 
 
-def app_import(path: Path, workdir: Path) -> dict:
+def app_import(path: Path, workdir: Path, passphrase: str | None = None) -> dict:
     import datetime as dt
 
     from scrutiny_app.services import importer, panels
     from scrutiny_app.storage import Database
 
     target = app_db(path, workdir)
+    if passphrase is not None:
+        target = target.with_name(f"encrypted-{target.name}")
     for p in workdir.glob(target.name + "*"):
         p.unlink()
-    db = Database.open(target)
+    db = Database.open(target, passphrase=passphrase)
     pid = panels.create_panel(db, "stop_search", "Bench panel", code="SOPP")
     mid = panels.create_meeting(db, pid, dt.date(2026, 1, 1), "bench")
     start = time.perf_counter()
@@ -107,6 +109,23 @@ def compare(name: str, path: Path, workdir: Path, max_ratio: float, max_rss_mb: 
     }
 
 
+def compare_encrypted(path: Path, workdir: Path, max_ratio: float = 1.3) -> dict:
+    """The same import into an encrypted (SQLCipher) database against a plain one, both now."""
+    plain = measure("import", path, workdir)
+    enc = measure("import-encrypted", path, workdir)
+    ratio = enc["seconds"] / plain["seconds"]
+    return {
+        "name": f"import CSV {enc['rows']:,} rows, encrypted",
+        "seconds": enc["seconds"],
+        "baseline_seconds": plain["seconds"],
+        "ratio": ratio,
+        "rows_per_second": enc["rows"] / enc["seconds"],
+        "peak_rss_mb": enc["peak_rss_mb"],
+        "target": f"ratio to the plain import <= {max_ratio}",
+        "ok": ratio <= max_ratio,
+    }
+
+
 def run(workdir: Path, rows: int = 1_000_000, xlsx_rows: int = 100_000) -> list[dict]:
     csv_path = workdir / f"stop-search-{rows}.csv"
     if not csv_path.exists():
@@ -117,14 +136,27 @@ def run(workdir: Path, rows: int = 1_000_000, xlsx_rows: int = 100_000) -> list[
     return [
         compare(f"import CSV {rows:,} rows", csv_path, workdir, 1.5, 1536),
         compare(f"import XLSX {xlsx_rows:,} rows", xlsx_path, workdir, 1.2, 1536),
+        compare_encrypted(csv_path, workdir),
     ]
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 4:
         kind, path, workdir = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-        fn = floor if kind == "floor" else app_import
-        print(json.dumps(fn(path, workdir)))
+        if kind == "floor":
+            print(json.dumps(floor(path, workdir)))
+        else:
+            secret = "benchmark passphrase" if kind == "import-encrypted" else None
+            print(json.dumps(app_import(path, workdir, secret)))
+    elif len(sys.argv) == 3 and sys.argv[1] == "encrypted":  # make bench-encrypted
+        with tempfile.TemporaryDirectory() as tmp:
+            csv_path = Path(tmp) / "stop-search.csv"
+            generate.write_csv(csv_path, int(sys.argv[2]))
+            row = compare_encrypted(csv_path, Path(tmp))
+            print(
+                f"{row['name']}: {row['seconds']:.2f} s against {row['baseline_seconds']:.2f} s "
+                f"plain, ratio {row['ratio']:.2f} (target <= 1.3: {'met' if row['ok'] else 'NOT met'})"
+            )
     else:
         with tempfile.TemporaryDirectory() as tmp:
             for row in run(Path(tmp), rows=int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from scrutiny_app import __version__, cli_packs
+from scrutiny_app import __version__, cli_packs, cli_security
 from scrutiny_app.errors import UserError
 from scrutiny_app.storage import Database, StorageError
 
@@ -379,11 +379,13 @@ def cmd_report(db: Database, args: argparse.Namespace) -> int:
     meeting_id = panels.resolve_meeting_id(db, args.meeting)
     version = "public, OFFICIAL" if args.public else "internal, OFFICIAL-SENSITIVE"
     written: list[Path] = []
+    if args.mark_published is not None and not args.public:
+        raise UserError("--mark-published goes with --public (the version that is published).")
     if args.allow_unjudged and not args.public:
         raise UserError(
             "--allow-unjudged goes with --public (the internal version is never refused)."
         )
-    options = {"public": args.public, "allow_unjudged": args.allow_unjudged}
+    options = {"public": args.public, "allow_unjudged": args.allow_unjudged, "actor": args.actor}
     if suffix == ".pdf":
         written.append(report.build_report(db, meeting_id, out, **options))
     if suffix == ".docx" or args.docx:
@@ -392,6 +394,13 @@ def cmd_report(db: Database, args: argparse.Namespace) -> int:
         )
     for path in written:
         print(f"Report ({version}) written to {path}")
+    if args.mark_published is not None:
+        from scrutiny_app.services import retention
+
+        on = retention.mark_published(db, meeting_id, args.mark_published, actor=args.actor)
+        print(
+            f"Marked published on {on:%d %b %Y}: its case data is kept for the panel's retention period."
+        )
     return 0
 
 
@@ -473,12 +482,12 @@ def cmd_tracker(db: Database, args: argparse.Namespace) -> int:
                 "Say what to do: --out FILE.xlsx|FILE.csv to export the tracker, or "
                 "--import FILE.xlsx [--apply] to read the force's returned tracker."
             )
-        out = tracker.export_tracker(db, args.out, panel_id=args.panel)
+        out = tracker.export_tracker(db, args.out, panel_id=args.panel, actor=args.actor)
         print(f"Recommendation tracker written to {out}")
         return 0
     if args.out is not None:
         raise UserError("Use --out (export) or --import (read back), not both at once.")
-    preview = tracker_import.preview_tracker_import(db, args.import_file)
+    preview = tracker_import.preview_tracker_import(db, args.import_file, actor=args.actor)
     for line in preview.report_lines():
         print(line)
     if args.apply and preview.has_rejections and not args.skip_rejected:
@@ -532,6 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--db", metavar="FILE", default=argparse.SUPPRESS, help="database file or URL"
         )
+        cli_security.passphrase_option(p, "the database's (when it is encrypted)")
         p.set_defaults(func=func)
         return p
 
@@ -672,6 +682,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the same report as an editable Word document beside the PDF (FILE.docx)",
     )
     p.add_argument(
+        "--mark-published",
+        nargs="?",
+        const=dt.date.today(),
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="with --public: record that this report is published (today, or on the day given); "
+        "the retention period of the meeting's case data runs from it",
+    )
+    p.add_argument(
         "--allow-unjudged",
         action="store_true",
         help="with --public: export although cases are not yet judged (the report says so)",
@@ -738,6 +757,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli_packs.add_commands(sub, add)
+    cli_security.add_commands(sub)
+    cli_security.add_db_commands(add)
+    cli_security.add_retention_command(add)
 
     p = sub.add_parser("open", help="open a member's pack in member mode (the window)")
     p.add_argument("pack", type=Path, metavar="FILE.scrutiny")
@@ -812,9 +834,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_member(str(args.pack))
     if args.command == "cases" and args.pack is not None:
         args.pack_func = cli_packs.cmd_pack_cases
-    if getattr(args, "pack_func", None) is not None:  # a member's pack: no database
+    file_func = getattr(args, "pack_func", None) or getattr(args, "file_func", None)
+    if file_func is not None:  # a member's pack, or the database file itself (encrypt, rekey)
         try:
-            return int(args.pack_func(args))
+            return int(file_func(args))
         except UserError as exc:
             print(f"scrutiny-app: error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR
@@ -830,10 +853,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("cases: give --meeting ID (a meeting's cases) or --pack FILE (a pack's)")
     try:
         creates = args.command in CREATES_DATABASE
-        db = Database.open(args.db, create=creates, replace_empty=creates)
-    except StorageError as exc:
+        passphrase = cli_security.given_passphrase(args)
+        db = Database.open(args.db, create=creates, replace_empty=creates, passphrase=passphrase)
+    except (StorageError, UserError) as exc:
         print(f"scrutiny-app: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    created = db.upgrade is not None and db.upgrade.from_revision is None
+    if created and db.path is not None and not db.encrypted:
+        cli_security.warn_plain(db.path)
     try:
         return args.func(db, args)
     except (UserError, StorageError) as exc:

@@ -1,8 +1,9 @@
 """The command line for member packs: the officer's ``pack`` and ``merge`` (on a database) and
 the member's ``cases --pack``, ``view --pack`` and ``return --pack`` (on a pack, no database).
 
-A passphrase is read from ``--passphrase-file`` or the file ``SCRUTINY_PASSPHRASE_FILE`` names,
-never from an argument (arguments show in process lists and shell history).
+A pack's passphrase is read as a database's is (``cli_security``): from ``--passphrase-file`` or
+the file ``SCRUTINY_PASSPHRASE_FILE`` names, never from an argument. ``pack`` (which also opens
+the database) takes the new pack's from ``--pack-passphrase-file``.
 """
 
 from __future__ import annotations
@@ -10,32 +11,27 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from scrutiny_app.cli_security import (
+    PASSPHRASE_ENV,
+    given_passphrase,
+    passphrase_option,
+    read_secret,
+)
 from scrutiny_app.errors import UserError
 from scrutiny_app.storage.database import Database
 
-PASSPHRASE_ENV = "SCRUTINY_PASSPHRASE_FILE"
-
 
 def read_passphrase(args: argparse.Namespace, *, required: bool = True) -> str | None:
-    path = args.passphrase_file or os.environ.get(PASSPHRASE_ENV)
-    if not path:
-        if required:
-            raise UserError(
-                f"Give the pack's passphrase in a file: --passphrase-file FILE or {PASSPHRASE_ENV}."
-            )
-        return None
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"Cannot read the passphrase file {path}: {exc.strerror or exc}") from exc
-    passphrase = text.strip("\r\n")
-    if not passphrase:
-        raise UserError(f"The passphrase file {path} is empty.")
+    """The pack's passphrase (``--passphrase-file`` or ``$SCRUTINY_PASSPHRASE_FILE``)."""
+    passphrase = given_passphrase(args)
+    if passphrase is None and required:
+        raise UserError(
+            f"Give the pack's passphrase in a file: --passphrase-file FILE or {PASSPHRASE_ENV}."
+        )
     return passphrase
 
 
@@ -51,11 +47,7 @@ def parse_answers(texts: list[str]) -> dict[str, str | None]:
 
 
 def _passphrase_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--passphrase-file",
-        metavar="FILE",
-        help=f"a file holding the pack's passphrase (default: the file ${PASSPHRASE_ENV} names)",
-    )
+    passphrase_option(p, "the pack's")
 
 
 def add_commands(sub: Any, add: Any) -> None:
@@ -70,10 +62,14 @@ def add_commands(sub: Any, add: Any) -> None:
         metavar="YYYY-MM-DD",
         help="the last day the pack opens (default: in 28 days)",
     )
-    _passphrase_option(p)
+    p.add_argument(
+        "--pack-passphrase-file",
+        metavar="FILE",
+        help="a file holding the passphrase the pack is to open with",
+    )
     p.epilog = (
-        "With no passphrase file, a passphrase is generated and printed: give it to the member "
-        "by another route than the pack (in person, by phone)."
+        "With no --pack-passphrase-file, a passphrase is generated and printed: give it to the "
+        "member by another route than the pack (in person, by phone)."
     )
 
     p = add("merge", cmd_merge, "merge members' returns into their meeting (preview, --apply)")
@@ -118,7 +114,7 @@ def add_commands(sub: Any, add: Any) -> None:
 def add_pack_option(p: argparse.ArgumentParser) -> None:
     """``cases --pack FILE``: the pack's cases instead of a meeting's."""
     p.add_argument("--pack", type=Path, metavar="FILE.scrutiny", help="list a pack's cases")
-    _passphrase_option(p)
+    # --passphrase-file (the database command's option) is the pack's passphrase with --pack
 
 
 # --------------------------------------------------------------------------- the officer
@@ -127,7 +123,11 @@ def add_pack_option(p: argparse.ArgumentParser) -> None:
 def cmd_pack(db: Database, args: argparse.Namespace) -> int:
     from scrutiny_app.packs.export import make_pack, new_passphrase
 
-    passphrase = read_passphrase(args, required=False)
+    passphrase = (
+        read_secret(args.pack_passphrase_file, "pack passphrase")
+        if args.pack_passphrase_file
+        else None
+    )
     generated = passphrase is None
     if passphrase is None:
         passphrase = new_passphrase()

@@ -211,6 +211,19 @@ def test_bundled_user_error_is_one_line(bundle: Path, fresh: tuple[Path, dict[st
     assert "Traceback" not in proc.stderr
 
 
+def test_bundled_encrypted_database(bundle: Path, fresh: tuple[Path, dict[str, str]]) -> None:
+    """SQLCipher is bundled: a demo created with a passphrase is encrypted and opens with it."""
+    work = fresh[0]
+    (work / "db.pass").write_text("correct horse battery\n")
+    proc = run_bundled(bundle, fresh, "demo", "--db", "enc.db", "--passphrase-file", "db.pass")
+    assert proc.returncode == 0, proc.stderr
+    assert not (work / "enc.db").read_bytes().startswith(b"SQLite format 3")
+    proc = run_bundled(bundle, fresh, "meetings", "--db", "enc.db", "--passphrase-file", "db.pass")
+    assert proc.returncode == 0 and "Independent Residents' Panel" in proc.stdout, proc.stderr
+    proc = run_bundled(bundle, fresh, "meetings", "--db", "enc.db")
+    assert proc.returncode == 2 and "is encrypted: give its passphrase" in proc.stderr
+
+
 def test_bundled_postgres_driver(bundle: Path, fresh: tuple[Path, dict[str, str]]) -> None:
     """psycopg is bundled: a server that is not there is a connection error, not an ImportError."""
     proc = run_bundled(

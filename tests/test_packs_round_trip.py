@@ -96,7 +96,7 @@ def test_packs_for_three_members_filled_offline_returned_merged_in_two_orders(
             str(member_id),
             "--out",
             str(packs[name]),
-            "--passphrase-file",
+            "--pack-passphrase-file",
             str(secret),
         )
 

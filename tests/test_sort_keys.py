@@ -78,3 +78,10 @@ def test_a_column_missing_from_some_chunks_is_null_there() -> None:
     ranks = builder.finish()
     assert ranks["a"].array().tolist() == [2, 1, 2, 0, 0]
     assert ranks["b"].array().tolist() == [0, 0, 0, 1, 1]
+
+
+def test_a_json_text_with_a_nul_ranks_as_sqlite_reads_it() -> None:
+    """SQLite's json_extract stops a string at its first NUL: "" and "\\u0000" sort equal."""
+    chunks = [[json.dumps(""), json.dumps("\x00"), json.dumps("a\x00b"), json.dumps("a")]]
+    objects = ['{"k":' + t + "}" for t in chunks[0]]
+    assert built_ranks(chunks, True) == sqlite_ranks(objects, True)

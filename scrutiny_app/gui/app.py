@@ -98,13 +98,17 @@ def start(
     QApplication.processEvents()  # painted now, before the slow part
     if first_window is not None:
         first_window()
-    from scrutiny_app.storage import Database, StorageError
+    from scrutiny_app.gui.security import open_database
+    from scrutiny_app.storage import StorageError
 
     try:
-        db = Database.open(location)
+        db = open_database(location, shell)  # asks the passphrase, or a new one on a first run
     except (StorageError, UserError) as exc:
         shell.close()
         QMessageBox.critical(None, f"{APP_NAME}: cannot open the database", str(exc))
+        return None
+    if db is None:
+        shell.close()
         return None
     try:
         created = _ensure_demo(db)
@@ -118,6 +122,19 @@ def start(
     shell.deleteLater()
     if created:
         window.show_status("Welcome: three demo panels were created to show how the app works.")
+    if window.plain_warning is not None:
+        from scrutiny_app.gui.security import PLAIN_WARNING
+
+        window.show_status(PLAIN_WARNING)
+    from scrutiny_app.services.panels import vetting_warnings
+
+    vetting = vetting_warnings(db)
+    if vetting:
+        window.show_status(
+            "Vetting needs renewing (Meeting ▸ Members and vetting): "
+            + "; ".join(vetting[:3])
+            + (f" and {len(vetting) - 3} more" if len(vetting) > 3 else "")
+        )
     if db.upgrade is not None and db.upgrade.upgraded and db.upgrade.backup is not None:
         window.show_status(f"Database upgraded; the old copy is at {db.upgrade.backup}")
     return Started(db, window)

@@ -24,6 +24,7 @@ from scrutiny_app.gui.dialogs import (
 )
 from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.operations import Changes
+from scrutiny_app.gui.people import computer_user
 from scrutiny_app.services import panels, recommendations, templates
 
 if TYPE_CHECKING:
@@ -154,9 +155,10 @@ def export_report(window: MainWindow) -> None:
     out = Path(path) if Path(path).suffix.lower() == ".pdf" else Path(f"{path}.pdf")
     window.last_dir = str(out.parent)
     meeting_id = meeting.id
+    who = computer_user()
 
     def work(progress: Any, cancel: Any) -> Any:
-        return build_report(window.db, meeting_id, out, progress=progress, cancel=cancel)
+        return build_report(window.db, meeting_id, out, progress=progress, cancel=cancel, actor=who)
 
     start_job(
         window,
@@ -186,9 +188,10 @@ def export_tracker(window: MainWindow) -> None:
     window.last_dir = str(out.parent)
     panel_id = panel.id if panel else None
     which = f"{panel.name}" if panel else "all panels"
+    who = computer_user()
 
     def work(progress: Any, cancel: Any) -> Any:
-        return write_tracker(window.db, out, panel_id=panel_id)
+        return write_tracker(window.db, out, panel_id=panel_id, actor=who)
 
     start_job(
         window,

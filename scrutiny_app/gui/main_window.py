@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from scrutiny_app import __version__
-from scrutiny_app.gui import background, commands, windows
+from scrutiny_app.gui import background, commands, security, windows
 from scrutiny_app.gui.dialogs import ShortcutsDialog, shortcut_text
 from scrutiny_app.gui.meeting_page import MeetingPage, status_label
 from scrutiny_app.gui.messages import show_error
@@ -149,6 +149,12 @@ class MainWindow(QMainWindow):
         self.panel_page = PanelPage(db, child(self, QWidget, "panelPage"))
         self.stack.addWidget(self.page)
         self.extra_actions = windows.install(self)  # wizard, sample options, lists, report, tracker
+        self.locker = security.Locker(self, security.lock_minutes(db))
+        self.extra_actions.update(security.install(self))
+        self.plain_warning: QWidget | None = None
+        if db.path is not None and not db.encrypted:  # said in the status bar, always on
+            self.plain_warning = security.plain_warning_bar(self)
+            self.statusBar().addPermanentWidget(self.plain_warning)
         self._setup_tree()
         self._setup_sidebar()
         self._setup_actions()
@@ -784,7 +790,18 @@ class MainWindow(QMainWindow):
 
     # ================================================================== closing
 
+    def clear_plain_warning(self) -> None:
+        if self.plain_warning is not None:
+            self.statusBar().removeWidget(self.plain_warning)
+            self.plain_warning.deleteLater()
+            self.plain_warning = None
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.locker.locked:  # everything was saved when it locked; the key is gone
+            if self.presenter is not None:
+                self.presenter.close()
+            event.accept()
+            return
         if background.active_jobs():
             answer = QMessageBox.question(
                 self,

@@ -9,10 +9,11 @@ public, off the GUI thread.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -31,8 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scrutiny_app.errors import UserError
 from scrutiny_app.gui.background import run_in_background
 from scrutiny_app.gui.messages import show_error
+from scrutiny_app.gui.people import computer_user
 from scrutiny_app.gui.publication_dialog import PublicationDialog
 from scrutiny_app.services import cases, publication, recommendations
 from scrutiny_app.services.report import sections as report_sections
@@ -146,9 +150,16 @@ class ReportWindow(QDialog):
         check.clicked.connect(self.publication_check)
         export = QPushButton("&Export public report…", objectName="exportPublic")
         export.clicked.connect(self.export_public)
+        self.mark_published_button = QPushButton("&Mark published…", objectName="markPublished")
+        self.mark_published_button.setToolTip(
+            "Record the day the report was published: the retention period of the meeting's "
+            "case data runs from it"
+        )
+        self.mark_published_button.clicked.connect(self.mark_published)
         publish = QHBoxLayout()
         publish.addWidget(check)
         publish.addWidget(export)
+        publish.addWidget(self.mark_published_button)
         publish.addStretch(1)
         self.pages = QWidget()
         self.pages_layout = QVBoxLayout(self.pages)
@@ -290,6 +301,34 @@ class ReportWindow(QDialog):
         dialog.deleteLater()
         return left == 0
 
+    def mark_published(self, *, on: dt.date | None = None) -> dt.date | None:
+        """Ask the publication day (today by default), then record it (audited)."""
+        from scrutiny_app.services import retention
+
+        if on is None:
+            today = QDate.currentDate()
+            text, ok = QInputDialog.getText(
+                self,
+                "Mark published",
+                "The day the public report was published (YYYY-MM-DD):",
+                text=today.toString("yyyy-MM-dd"),
+            )
+            if not ok:
+                return None
+            try:
+                on = dt.date.fromisoformat(text.strip())
+            except ValueError:
+                show_error(self, "Mark published", UserError(f"Not a date: {text!r} (YYYY-MM-DD)."))
+                return None
+        done = retention.mark_published(
+            self.db, self.meeting_id, on, actor=self.actor or computer_user()
+        )
+        self.status.setText(
+            f"Marked published on {done:%d %b %Y}: its case data is kept for the panel's "
+            "retention period from that day."
+        )
+        return done
+
     def export_public(self) -> None:
         """Export the public report (PDF, or Word for a .docx name): unjudged cases need a
         yes, and every flagged passage a decision, first."""
@@ -330,6 +369,7 @@ class ReportWindow(QDialog):
         if out.suffix.lower() not in (".pdf", ".docx"):
             out = out.with_suffix(".pdf")
         db, meeting = self.db, self.meeting_id
+        who = self.actor or computer_user()
 
         def work(progress: Any, cancel: Any) -> Path:
             if out.suffix.lower() == ".docx":
@@ -337,13 +377,13 @@ class ReportWindow(QDialog):
 
                 return build_report_docx(
                     db, meeting, out, public=True, allow_unjudged=allow,
-                    progress=progress, cancel=cancel,
+                    progress=progress, cancel=cancel, actor=who,
                 )  # fmt: skip
             from scrutiny_app.services.report.pdf import build_report
 
             return build_report(
                 db, meeting, out, public=True, allow_unjudged=allow,
-                progress=progress, cancel=cancel,
+                progress=progress, cancel=cancel, actor=who,
             )  # fmt: skip
 
         run_in_background(

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from scrutiny_app.errors import UserError
 from scrutiny_app.gui.messages import show_error
+from scrutiny_app.gui.people import computer_user
 from scrutiny_app.services import recommendations
 from scrutiny_app.services.recommendations import RecommendationRow
 from scrutiny_app.services.tracker import export as tracker
@@ -295,7 +296,9 @@ class TrackerWindow(QDialog):
         if not path:
             return
         try:
-            tracker.export_tracker(self.db, path, panel_id=self.panel.currentData())
+            tracker.export_tracker(
+                self.db, path, panel_id=self.panel.currentData(), actor=computer_user()
+            )
         except UserError as exc:
             show_error(self, "Export the tracker", exc)
 
@@ -306,7 +309,9 @@ class TrackerWindow(QDialog):
         if not path:
             return
         try:
-            preview = tracker_import.preview_tracker_import(self.db, Path(path))
+            preview = tracker_import.preview_tracker_import(
+                self.db, Path(path), actor=computer_user()
+            )
         except UserError as exc:
             show_error(self, "Import the force's answers", exc)
             return

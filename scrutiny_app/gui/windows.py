@@ -186,6 +186,36 @@ def open_merge_returns(window: MainWindow, paths: list[str] | None = None) -> QD
     return dialog
 
 
+def open_audit_window(window: MainWindow) -> QWidget:
+    from scrutiny_app.gui.audit_window import AuditWindow
+
+    meetings = [(m.id, f"{m.panel_name}: {m.title}") for m in window.all_meetings()]
+    dialog = _owned(AuditWindow(window.db, meetings, window))
+    dialog.show()
+    return dialog
+
+
+def open_members(window: MainWindow) -> QWidget | None:
+    from scrutiny_app.gui.members_window import MembersWindow
+
+    panel = window.selected_panel()
+    if panel is None:
+        QMessageBox.information(window, "Members", "Select a panel (or one of its meetings) first.")
+        return None
+    dialog = _owned(MembersWindow(window.db, panel.id, panel.name, window))
+    dialog.finished.connect(lambda _code: window.ops.announce(Changes(panels=True)))
+    dialog.show()
+    return dialog
+
+
+def open_retention(window: MainWindow) -> QWidget:
+    from scrutiny_app.gui.retention_dialog import RetentionDialog
+
+    dialog = _owned(RetentionDialog(window))
+    dialog.show()
+    return dialog
+
+
 def install(window: MainWindow) -> dict[str, QAction]:
     """Add the openers above to the main window's menus; returns the actions by name."""
     file_menu = window.findChild(QMenu, "menuFile")
@@ -196,6 +226,11 @@ def install(window: MainWindow) -> dict[str, QAction]:
          lambda: open_import_wizard(window)),
         ("tracker", file_menu, "Recommendation tracker…", "Ctrl+Alt+T",
          lambda: open_tracker(window)),
+        ("audit", file_menu, "Audit trail…", "Ctrl+Alt+A", lambda: open_audit_window(window)),
+        ("retention", file_menu, "Retention of case data…", "Ctrl+Alt+K",
+         lambda: open_retention(window)),
+        ("members", meeting_menu, "Members and vetting…", "Ctrl+Alt+E",
+         lambda: open_members(window)),
         ("sample_options", meeting_menu, "Draw a stratified or filtered sample…", "Ctrl+Shift+D",
          lambda: open_sample_dialog(window)),
         ("case_list", view_menu, "Imported cases…", "Ctrl+Shift+L",

@@ -167,6 +167,8 @@ def _sql_order(values: list[Any], is_json: bool) -> Callable[[int], tuple]:
             return (0, 0.0, "")
         if isinstance(v, bool | int | float):
             return (1, float(v), "")
-        return (2, 0.0, v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
+        if isinstance(v, str):  # SQLite's json_extract ends a string at a NUL (\u0000)
+            return (2, 0.0, v.split("\x00", 1)[0])
+        return (2, 0.0, json.dumps(v, separators=(",", ":")))
 
     return from_json if is_json else plain

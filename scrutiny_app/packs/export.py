@@ -31,7 +31,7 @@ from scrutiny_app.packs.envelope import (
 )
 from scrutiny_app.services import audit
 from scrutiny_app.services.cases import summarise
-from scrutiny_app.services.panels import JUDGING_ROLES, get_meeting, role_label
+from scrutiny_app.services.panels import JUDGING_ROLES, get_meeting, role_label, vetting_problem
 from scrutiny_app.storage.database import Database
 from scrutiny_app.storage.models import (
     InterestDeclaration,
@@ -204,6 +204,16 @@ def make_pack(
         meeting = get_meeting(s, meeting_ref)
         panel = meeting.panel
         member = _find_member(s, panel.id, member_ref)
+        problem = vetting_problem(member, today)
+        if problem:
+            raise UserError(f"No pack was made: {problem}")
+        if member.vetting_expiry is not None and member.vetting_expiry < expires_on:
+            raise UserError(
+                f"No pack was made: {member.name}'s vetting ends on "
+                f"{member.vetting_expiry:%d %b %Y}, before the pack's last day "
+                f"({expires_on:%d %b %Y}). Renew it (Members), or give the pack an earlier "
+                "expiry date."
+            )
         if member.role not in JUDGING_ROLES:
             raise UserError(
                 f"{member.name} is on the panel as {role_label(member.role)}: only panel "

@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from scrutiny_app.errors import UserError
+from scrutiny_app.storage.engine import restrict
 
 
 @contextmanager
 def atomic_output(out_path: str | Path, what: str) -> Iterator[Path]:
     """Yield a temporary path beside ``out_path``; on success it replaces ``out_path``.
+
+    The file is readable by the user only (0600 on POSIX): exports hold case-level data.
 
     On any error or cancel the temporary file is removed and an existing ``out_path`` is left as
     it was. ``OSError`` (no permission, disk full, missing folder) becomes a ``UserError`` that
@@ -24,7 +27,9 @@ def atomic_output(out_path: str | Path, what: str) -> Iterator[Path]:
         raise UserError(f"Cannot save the {what}: there is no folder {out_path.parent}.")
     tmp = out_path.with_name(f".{out_path.name}.{uuid.uuid4().hex[:12]}.part")
     try:
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # the user's only
         yield tmp
+        restrict(tmp)  # a writer that made the file anew
         os.replace(tmp, out_path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -538,6 +538,12 @@ def import_file(
             progress=progress, cancel=cancel, chunk_rows=chunk_rows, dry_run=dry_run,
             reading=reading,
         )  # fmt: skip
+    except UserError as exc:
+        if not dry_run:  # a refused extract is on the record: which file, and why
+            audit.record_refusal(
+                db, actor, "import_batches", "import_refused", path, str(exc), meeting=meeting_id
+            )
+        raise
     finally:
         if reading is not None:
             reading.close()

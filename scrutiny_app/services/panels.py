@@ -231,6 +231,9 @@ def set_attendance(
         member = s.get(Member, member_id)
         if member is None or member.panel_id != meeting.panel_id:
             raise NotFound(f"Member {member_id} is not on this meeting's panel.")
+        problem = vetting_problem(member, meeting.date) if present else None
+        if problem:
+            raise UserError(f"{problem} They cannot be recorded present at this meeting.")
         row = s.scalar(
             select(Attendance).where(
                 Attendance.meeting_id == meeting_id, Attendance.member_id == member_id
@@ -429,6 +432,114 @@ def panel_of_meeting(db: Database, meeting_id: int) -> PanelInfo:
         if any(m.id == meeting_id for m in panel.meetings):
             return panel
     raise NotFound(f"No meeting with id {meeting_id}.")
+
+
+VETTING_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class MemberDetails:
+    """A member as the members window shows them, with where their vetting stands."""
+
+    id: int
+    panel_id: int
+    name: str
+    role: str
+    organisation: str
+    vetting_expiry: dt.date | None
+    confidentiality_signed: dt.date | None
+    active: bool
+
+    def vetting_state(self, today: dt.date) -> str:
+        """expired | expires soon (within 30 days) | current | not recorded"""
+        if self.vetting_expiry is None:
+            return "not recorded"
+        if self.vetting_expiry < today:
+            return "expired"
+        if (self.vetting_expiry - today).days <= VETTING_WARNING_DAYS:
+            return "expires soon"
+        return "current"
+
+    def vetting_text(self, today: dt.date) -> str:
+        state = self.vetting_state(today)
+        if self.vetting_expiry is None:
+            return "Vetting not recorded"
+        when = f"{self.vetting_expiry:%d %b %Y}"
+        if state == "expired":
+            return f"Vetting expired on {when}"
+        if state == "expires soon":
+            days = (self.vetting_expiry - today).days
+            return f"Vetting expires on {when} (in {days} day{'s' if days != 1 else ''})"
+        return f"Vetted until {when}"
+
+
+def _details(m: Member) -> MemberDetails:
+    return MemberDetails(
+        m.id, m.panel_id, m.name, m.role, m.organisation, m.vetting_expiry,
+        m.confidentiality_signed, m.active,
+    )  # fmt: skip
+
+
+def member_details(db: Database, panel_id: int | None = None) -> list[MemberDetails]:
+    """The members of one panel (or every panel), active first, then by name."""
+    with db.session() as s:
+        query = select(Member).order_by(Member.active.desc(), Member.name)
+        if panel_id is not None:
+            query = query.where(Member.panel_id == panel_id)
+        return [_details(m) for m in s.scalars(query)]
+
+
+def vetting_warnings(db: Database, today: dt.date | None = None) -> list[str]:
+    """For the officer: active members whose vetting expired or expires within 30 days."""
+    today = today or dt.date.today()
+    out = []
+    with db.session() as s:
+        names = dict(s.execute(select(Panel.id, Panel.name)).tuples().all())
+    for m in member_details(db):
+        if m.active and m.vetting_state(today) in ("expired", "expires soon"):
+            out.append(f"{m.name} ({names.get(m.panel_id, '')}): {m.vetting_text(today)}")
+    return out
+
+
+def vetting_problem(member: Member | MemberDetails, on: dt.date) -> str | None:
+    """Why the member may not see case material on ``on`` (retired, vetting expired)."""
+    if not member.active:
+        return f"{member.name} is retired from the panel."
+    if member.vetting_expiry is not None and member.vetting_expiry < on:
+        return (
+            f"{member.name}'s vetting expired on {member.vetting_expiry:%d %b %Y}: renew it "
+            "(Members) before they see case material."
+        )
+    return None
+
+
+_MEMBER_FIELDS = ("name", "role", "organisation", "vetting_expiry", "confidentiality_signed",
+                  "active")  # fmt: skip
+
+
+def update_member(db: Database, member_id: int, *, actor: str = "", **changes: Any) -> bool:
+    """Change a member's details (any of name, role, organisation, vetting_expiry,
+    confidentiality_signed, active: False retires them). True if anything changed. Audited."""
+    unknown = set(changes) - set(_MEMBER_FIELDS)
+    if unknown:
+        raise ValueError(f"not member fields: {sorted(unknown)}")
+    if "name" in changes:
+        changes["name"] = str(changes["name"]).strip()
+        if not changes["name"]:
+            raise UserError("A member needs a name.")
+    if "role" in changes:
+        changes["role"] = MemberRole(changes["role"])
+    with db.transaction() as s:
+        member = s.get(Member, member_id)
+        if member is None:
+            raise NotFound(f"No member with id {member_id}.")
+        changed = {k: v for k, v in changes.items() if getattr(member, k) != v}
+        for key, value in changed.items():
+            setattr(member, key, value)
+        if changed:
+            s.flush()
+            audit.record(s, actor, "update", member, name=member.name, fields=sorted(changed))
+        return bool(changed)
 
 
 def list_members(db: Database, panel_id: int) -> list[MemberInfo]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,11 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scrutiny_app import __version__
 from scrutiny_app.location import resolve_location
+from scrutiny_app.storage import encryption
 from scrutiny_app.storage.engine import (
     WRITE_OPTION,
     DatabaseDamaged,
     StorageError,
+    engine_passphrase,
+    forget_passphrase,
     make_engine,
+    make_private_folder,
+    restore_passphrase,
     sqlite_path,
     storage_error,
     to_url,
@@ -32,12 +36,30 @@ class Database:
     """An open scrutiny database. Services take one of these and open their own transactions."""
 
     def __init__(self, engine: Engine, upgrade: UpgradeReport | None = None) -> None:
-        self.engine = engine
         self.upgrade = upgrade
+        self._bind(engine)
+
+    def _bind(self, engine: Engine) -> None:
+        self.engine = engine
+        self._encrypted = engine_passphrase(engine) is not None
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # Write transactions take the write lock at BEGIN (see engine._on_sqlite_begin).
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._write_sessions = sessionmaker(self._writer, expire_on_commit=False)
+
+    def encrypt(
+        self, passphrase: str, progress: Callable[[str], None] | None = None
+    ) -> encryption.EncryptResult:
+        """Encrypt this open, plain SQLite database in place (``encryption.encrypt_file``):
+        its connections are closed first and it goes on, encrypted, with ``passphrase``. On a
+        failure it goes on as it was, plain."""
+        assert self.path is not None and not self._encrypted
+        self.engine.dispose()
+        result = encryption.encrypt_file(self.path, passphrase, progress)
+        old = self.engine
+        self._bind(make_engine(self.url, passphrase=passphrase))
+        old.dispose()
+        return result
 
     @classmethod
     def open(
@@ -46,6 +68,7 @@ class Database:
         *,
         create: bool = True,
         replace_empty: bool = False,
+        passphrase: str | None = None,
     ) -> Database:
         """Open (creating or upgrading as needed) the database at ``location``.
 
@@ -55,6 +78,11 @@ class Database:
         database there). A SQLite file is checked first (``PRAGMA quick_check``, time-boxed)
         and a damaged one refused, naming its latest backup. Opening an up-to-date database
         writes nothing.
+
+        ``passphrase``: a new SQLite file is created encrypted (SQLCipher) with it; an encrypted
+        one needs it (``PassphraseRequired``, ``WrongPassphrase``: one line each, nothing
+        written); a plain file opens as it is (``encryption.encrypt_file`` converts it). A new
+        file is created readable by the user only, in a folder made 0700 if it is new.
         """
         url = location if isinstance(location, URL) else to_url(resolve_location(location))
         path = sqlite_path(url)
@@ -65,18 +93,34 @@ class Database:
             )
         if path is not None and path.is_dir():
             raise StorageError(f"{path} is a folder, not a database file.")
-        if path is not None and path.exists() and path.stat().st_size == 0:
-            if not replace_empty:
-                raise StorageError(
-                    f"{path} is an empty file, not a scrutiny database. It was left unchanged: "
-                    "choose another file, or delete it and create a new database there."
-                )
-        elif path is not None and path.exists():
-            check_sqlite(path)
+        if path is not None and path.exists() and path.stat().st_size == 0 and not replace_empty:
+            raise StorageError(
+                f"{path} is an empty file, not a scrutiny database. It was left unchanged: "
+                "choose another file, or delete it and create a new database there."
+            )
+        key = None
+        if path is not None and path.exists() and path.stat().st_size > 0:
+            if encryption.is_encrypted(path):
+                if passphrase is None:
+                    raise encryption.PassphraseRequired(
+                        f"{path} is encrypted: give its passphrase (the app asks for it; the "
+                        "command line reads it from --passphrase-file FILE or the file "
+                        "$SCRUTINY_PASSPHRASE_FILE names)."
+                    )
+                check_sqlite(path, passphrase=passphrase)
+                encryption.finish_interrupted(path)  # an encrypt stopped after the rename
+                key = passphrase
+            else:
+                check_sqlite(path)
+        elif path is not None:
+            key = passphrase
         try:
-            engine = make_engine(url)
+            if path is not None:
+                make_private_folder(path.parent)
+                _create_private(path)
+            engine = make_engine(url, passphrase=key)
         except OSError as exc:
-            raise StorageError(f"Cannot create the database folder: {exc}") from exc
+            raise StorageError(f"Cannot create the database {path}: {exc}") from exc
         try:
             report = upgrade_database(engine)
         except StorageError:
@@ -102,6 +146,27 @@ class Database:
     @property
     def url(self) -> URL:
         return self.engine.url
+
+    @property
+    def encrypted(self) -> bool:
+        """True for a SQLCipher file (a server database: False; its protection is the server's)."""
+        return self._encrypted
+
+    @property
+    def locked(self) -> bool:
+        return self._encrypted and engine_passphrase(self.engine) is None
+
+    def lock(self) -> bool:
+        """Close every connection and drop the passphrase from memory (an encrypted file only;
+        False otherwise). Until ``unlock``, any use of the database is ``DatabaseLocked``."""
+        return forget_passphrase(self.engine)
+
+    def unlock(self, passphrase: str) -> None:
+        """Take the passphrase back after checking it opens the file (``WrongPassphrase``)."""
+        assert self.path is not None and self._encrypted
+        with encryption.connection(self.path, passphrase, readonly=True):
+            pass
+        restore_passphrase(self.engine, passphrase)
 
     @property
     def path(self) -> Path | None:
@@ -187,33 +252,42 @@ QUICK_CHECK_SECONDS = 1.0  # a big file is checked for this long, then opened as
 # damaged page found later is still refused when it is read: engine.storage_error)
 
 
-def check_sqlite(path: Path, seconds: float = QUICK_CHECK_SECONDS) -> None:
+def _create_private(path: Path) -> None:
+    """Create a new database file readable by the user only (SQLite gives its WAL and
+    shared-memory files the same permissions)."""
+    if os.name != "posix" or path.exists():
+        return
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def check_sqlite(
+    path: Path, seconds: float = QUICK_CHECK_SECONDS, *, passphrase: str | None = None
+) -> None:
     """Refuse a damaged SQLite file (``PRAGMA quick_check``, stopped after ``seconds``: a
-    check that runs out of time finds nothing), naming its latest backup. Reads only."""
-    with path.open("rb") as f:
-        header = f.read(16)
-    if header != b"SQLite format 3\x00":
-        raise StorageError(
-            f"{path} is not a scrutiny database (not a SQLite file). It was left unchanged."
-        )
-    deadline = time.monotonic() + seconds
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return  # cannot even open it read-only: the normal open says why
-    try:
-        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    check that runs out of time finds nothing), naming its latest backup. Reads only. An
+    encrypted file is checked with its ``passphrase`` (a wrong one: ``WrongPassphrase``)."""
+    if passphrase is not None:
+        with encryption.connection(path, passphrase, readonly=True) as conn:
+            problems = encryption.quick_check(conn, seconds)
+    else:
+        with path.open("rb") as f:
+            header = f.read(16)
+        if header != encryption.SQLITE_HEADER:
+            raise StorageError(
+                f"{path} is not a scrutiny database (not a SQLite file). It was left unchanged."
+            )
         try:
-            rows = conn.execute("PRAGMA quick_check(5)").fetchall()
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                return
-            rows = [(str(exc),)]
-        except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
-            rows = [(str(exc),)]
-    finally:
-        conn.close()
-    problems = [r[0] for r in rows if r and r[0] != "ok"]
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return  # cannot even open it read-only: the normal open says why
+        try:
+            problems = encryption.quick_check(conn, seconds)
+        finally:
+            conn.close()
     if not problems:
         return
     backup = latest_backup(path)

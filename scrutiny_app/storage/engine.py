@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +115,32 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+_PASSPHRASES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def engine_passphrase(engine: Engine) -> str | None:
+    """The passphrase an encrypted SQLite engine keys its connections with (in memory only)."""
+    return _PASSPHRASES.get(engine)
+
+
+class DatabaseLocked(StorageError):
+    """The app is locked: the passphrase was dropped from memory until it is typed again."""
+
+
+def forget_passphrase(engine: Engine) -> bool:
+    """Lock: close every pooled connection and drop the passphrase (True if it had one)."""
+    if engine not in _PASSPHRASES:
+        return False
+    engine.dispose()
+    del _PASSPHRASES[engine]
+    return True
+
+
+def restore_passphrase(engine: Engine, passphrase: str) -> None:
+    """Unlock, with a passphrase already checked against the file."""
+    _PASSPHRASES[engine] = passphrase
+
+
 def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     # Let SQLAlchemy own transactions (pysqlite's own BEGIN handling is off), then set the
     # pragmas every connection needs: foreign keys are per connection in SQLite.
@@ -124,6 +152,22 @@ def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA mmap_size = 1073741824")  # reads of big case tables skip a copy
     cur.close()
+
+
+def restrict(path: Path) -> None:
+    """Readable and writable by the user only (0600 on POSIX; a no-op elsewhere)."""
+    if os.name == "posix":
+        with suppress(OSError):
+            os.chmod(path, 0o600)
+
+
+def make_private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) readable by the user only (0700 on POSIX) if it does
+    not exist; an existing folder keeps its permissions (it may be the user's own)."""
+    if not folder.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            os.chmod(folder, 0o700)
 
 
 def _on_sqlite_begin(conn: Any) -> None:
@@ -145,14 +189,39 @@ def _on_error(context: Any) -> StorageError | None:
     return storage_error(context.original_exception, str(path or "(in memory)"))
 
 
-def make_engine(location: str | os.PathLike[str] | URL, *, echo: bool = False) -> Engine:
-    """Create the engine for ``location`` with the settings each backend needs."""
+def make_engine(
+    location: str | os.PathLike[str] | URL, *, echo: bool = False, passphrase: str | None = None
+) -> Engine:
+    """Create the engine for ``location`` with the settings each backend needs.
+
+    ``passphrase``: the SQLite file is a SQLCipher one (new, or encrypted already); every
+    connection is keyed with it before anything else (``encryption.key_connection``).
+    """
     url = location if isinstance(location, URL) else to_url(location)
     if url.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            make_private_folder(path.parent)
+        extra: dict[str, Any] = {}
+        if passphrase is not None:
+            from scrutiny_app.storage import encryption
+
+            extra["module"] = encryption.cipher_module()
+        engine = create_engine(
+            url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **extra
+        )
+        if passphrase is not None:
+            from scrutiny_app.storage.encryption import key_connection
+
+            _PASSPHRASES[engine] = passphrase
+
+            def _key(conn: Any, _record: Any) -> None:
+                key = _PASSPHRASES.get(engine)  # gone while the app is locked
+                if key is None:
+                    raise DatabaseLocked("The database is locked: unlock it with its passphrase.")
+                key_connection(conn, key)
+
+            event.listen(engine, "connect", _key)
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         event.listen(engine, "handle_error", _on_error, retval=True)

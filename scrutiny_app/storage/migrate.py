@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from scrutiny_app import __version__
 from scrutiny_app.paths import migrations_dir
-from scrutiny_app.storage.engine import StorageError, sqlite_path
+from scrutiny_app.storage.engine import StorageError, engine_passphrase, restrict, sqlite_path
 
 if TYPE_CHECKING:  # alembic is loaded only to upgrade (a database already at head: never)
     from alembic.config import Config
@@ -97,10 +97,15 @@ def current_revision(engine: Engine) -> str | None:
         return None
 
 
-def backup_sqlite(path: Path, revision: str | None) -> Path:
-    """Copy a SQLite database (WAL included) with the online backup API."""
+def backup_sqlite(path: Path, revision: str | None, passphrase: str | None = None) -> Path:
+    """Copy a SQLite database (WAL included) with the online backup API; an encrypted one
+    (``passphrase``) to a copy encrypted with the same passphrase. Readable by the user only."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.backup-{revision or 'none'}-{stamp}")
+    if passphrase is not None:
+        from scrutiny_app.storage.encryption import backup_encrypted
+
+        return backup_encrypted(path, passphrase, target)
     src = sqlite3.connect(path)
     try:
         dst = sqlite3.connect(target)
@@ -110,6 +115,7 @@ def backup_sqlite(path: Path, revision: str | None) -> Path:
             dst.close()
     finally:
         src.close()
+    restrict(target)
     return target
 
 
@@ -144,7 +150,7 @@ def upgrade_database(engine: Engine, script_location: Path | None = None) -> Upg
     backup = None
     path = sqlite_path(engine.url)
     if current is not None and path is not None:
-        backup = backup_sqlite(path, current)
+        backup = backup_sqlite(path, current, engine_passphrase(engine))
         log.info("backed up %s to %s before upgrading from %s", path, backup, current)
     _run_upgrade(engine, cfg)
     return UpgradeReport(current, head, backup)

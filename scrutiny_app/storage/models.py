@@ -196,6 +196,8 @@ class Panel(Identified, Base):
     force: Mapped[str] = mapped_column(String(200), default="")
     access_mode: Mapped[str] = mapped_column(String(20), default="pseudonymised")
     code: Mapped[str] = mapped_column(String(20), default="")  # used in references, e.g. OOCD
+    # Case-level data is kept this long after a meeting's report is published (services.retention).
+    retention_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
 
     template: Mapped[PanelTemplate] = relationship()
     members: Mapped[list[Member]] = relationship(
@@ -230,6 +232,8 @@ class Meeting(Identified, Base):
     location: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     next_theme: Mapped[str] = mapped_column(String(300), default="")
+    published_on: Mapped[dt.date | None] = mapped_column(Date)  # its report was published
+    case_data_removed_at: Mapped[dt.datetime | None] = mapped_column()  # under retention
 
     panel: Mapped[Panel] = relationship(back_populates="meetings")
     attendance: Mapped[list[Attendance]] = relationship(
@@ -478,6 +482,23 @@ class ReportSection(Identified, Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # kept out of the public report
 
 
+class MeetingArchive(Keyed, Base):
+    """What a meeting keeps once its case-level data is removed under the retention policy:
+    its figures (``results``: outcome counts, criteria, population) and the published report
+    as it was (``public_report``, the document model as JSON: services.report.archive)."""
+
+    __tablename__ = "meeting_archives"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    public_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    removed: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what was removed, counted
+
+
 # --------------------------------------------------------------------------- recommendations
 
 
@@ -550,7 +571,8 @@ class RecommendationUpdate(Identified, Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which row, and when. Append-only."""
+    """Who did what to which row, and when. Append-only: no service updates or deletes one,
+    and the database's triggers refuse it (migration 0011)."""
 
     __tablename__ = "audit_events"
 
@@ -562,6 +584,9 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(60))
     entity_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The hash chain (storage.audit_chain): the previous event's hash and this one's.
+    prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 # --------------------------------------------------------------------------- publication

@@ -12,40 +12,50 @@ from PySide6.QtWidgets import QApplication
 from scrutiny_app.gui.app import run
 from scrutiny_app.gui.main_window import MainWindow
 from scrutiny_app.gui.screenshot import main as screenshot
+from scrutiny_app.gui.security import NewPassphraseDialog
 from scrutiny_app.services import panels
 from scrutiny_app.storage import Database
+from scrutiny_app.storage.encryption import is_encrypted
 
 from .gui_helpers import Boxes
 
 pytestmark = pytest.mark.gui
 
 
-def test_first_run_creates_the_demo_and_shows_the_window(
+def test_first_run_asks_a_passphrase_creates_the_demo_and_shows_the_window(
     app: QApplication, tmp_path: Path, boxes: Boxes
 ):
     path = tmp_path / "first.db"
-    seen: dict[str, object] = {}
+    seen: dict[str, object] = {"polls": 0}
 
-    def look_and_quit() -> None:
+    def answer_then_look() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, NewPassphraseDialog):  # the first run: protect the new file
+            seen["asked"] = True
+            dialog.edit.setText("correct horse battery")
+            dialog.again.setText("correct horse battery")
+            dialog.encrypt_button.click()
         windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        if not windows and not seen.get("waited"):
-            seen["waited"] = True  # the start window shows first: look once the loop runs
-            QTimer.singleShot(0, look_and_quit)
+        seen["polls"] = int(seen["polls"]) + 1  # type: ignore[call-overload]
+        if not windows and int(seen["polls"]) < 500:  # type: ignore[call-overload]
+            QTimer.singleShot(10, answer_then_look)  # the start window and the dialog first
             return
         seen["windows"] = len(windows)
         if windows:
             seen["tree"] = windows[0].tree.topLevelItemCount()
             seen["title"] = windows[0].windowTitle()
+            seen["warned"] = windows[0].plain_warning is not None
         # Not window.close(): closing the last window posts a Quit event that would outlive
         # this event loop and stop the next test's. run() drops the window when it returns.
         app.quit()
 
-    QTimer.singleShot(0, look_and_quit)
+    QTimer.singleShot(0, answer_then_look)
     assert run(str(path), []) == 0
     assert boxes.errors == []
-    assert seen["windows"] == 1
+    assert seen["asked"] and seen["windows"] == 1 and seen["warned"] is False
     assert "first.db" in str(seen["title"])
-    with Database.open(path) as db:
+    assert is_encrypted(path)
+    with Database.open(path, passphrase="correct horse battery") as db:
         demo = panels.list_panels(db)
     assert len(demo) >= 2
     assert seen["tree"] == len(demo)

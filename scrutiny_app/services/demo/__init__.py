@@ -352,6 +352,11 @@ def create_demo(db: Database) -> DemoIds:
 
     _oocd_narrative(db, meeting)
 
+    # The held meeting's report was published on the day (its retention period runs from it).
+    from scrutiny_app.services import retention
+
+    retention.mark_published(db, meeting, dt.date(2026, 9, 16), actor=a)
+
     # ---- Police powers: stop and search, from the real January 2019 file --------------------
     powers = panels.create_panel(
         db,

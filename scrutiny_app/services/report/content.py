@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 
@@ -1374,6 +1374,58 @@ def _redactor(references: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
+def retained_document(db: Database, meeting_id: int) -> ReportDocument | None:
+    """For a meeting whose case-level data was removed under the retention policy: the
+    published report as it was kept then (or, if none could be kept, its figures), with a
+    notice that says so. None for a meeting that still has its data."""
+    from scrutiny_app.services.report import archive as report_archive
+    from scrutiny_app.storage.models import MeetingArchive
+
+    with db.session() as s:
+        meeting = panels.get_meeting(s, meeting_id)
+        removed_at = meeting.case_data_removed_at
+        if removed_at is None:
+            return None
+        kept = s.scalars(
+            select(MeetingArchive).where(MeetingArchive.meeting_id == meeting_id)
+        ).first()
+        panel_name, months = meeting.panel.name, meeting.panel.retention_months
+        published, date, theme = meeting.published_on, meeting.date, meeting.theme
+        results = dict(kept.results) if kept else {}
+        stored = kept.public_report if kept else None
+    when = long_date(removed_at.date())
+    notice = inline(
+        f"Case-level detail was removed on {when} under the panel's retention policy (case "
+        f"data is kept {months} months after the report is published"
+        + (f"; this report was published on {long_date(published)}" if published else "")
+        + "). This is the published report as it stood then."
+    )
+    if stored is not None:
+        doc = report_archive.from_json(stored)
+        cover = doc.cover
+        return replace(doc, cover=replace(cover, notice=(notice, *cover.notice)))
+    rows = tuple((_cell(label), _right(str(n))) for _code, label, n in results.get("outcomes", []))
+    blocks: list[Block] = [
+        _p(f"{results.get('decided', 0)} of {results.get('agenda_cases', 0)} cases were decided."),
+        Table("outcomes", (Column("Outcome"), Column("Cases", 25, "right")), rows),
+    ]
+    for c in results.get("criteria", []):
+        given = ", ".join(f"{n} {a}" for a, n in c["counts"])
+        blocks.append(_p(f"{c['label']}: {given} (of {c['total']} decided)."))
+    return ReportDocument(
+        meeting_id=meeting_id,
+        public=True,
+        classification=Classification.OFFICIAL.value,
+        title=f"{panel_name} report: {long_date(date)}",
+        subject=theme,
+        author=panel_name,
+        keywords=(Classification.OFFICIAL.value, panel_name, "panel report", "retained figures"),
+        running_title=f"{panel_name} — {long_date(date)}",
+        cover=Cover(panel_name, "Panel report: the figures kept", long_date(date), (), (notice,)),
+        sections=(Section("outcomes", "Outcomes", tuple(blocks)),),
+    )
+
+
 def build_document(
     db: Database,
     meeting_id: int,
@@ -1393,6 +1445,9 @@ def build_document(
     builds it anyway (the preview and the check itself).
     """
     generated_on = generated_on or dt.date.today()
+    kept = retained_document(db, meeting_id)
+    if kept is not None:  # the case-level data is gone: the report as it was published
+        return kept
     data = _load(db, meeting_id, generated_on)
     unjudged = len(data.cases.rows) - data.cases.decided_count
     if public and strict and unjudged and not allow_unjudged:

@@ -56,6 +56,7 @@ from reportlab.platypus import (
 from reportlab.platypus.paraparser import ParaParser
 
 from scrutiny_app.paths import resource
+from scrutiny_app.services.audit import record_export
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
 from scrutiny_app.services.report.content import SECTIONS, build_document
@@ -736,6 +737,7 @@ def build_report(
     cancel: CancelToken | None = None,
     generated_on: dt.date | None = None,
     allow_unjudged: bool = False,
+    actor: str = "",
 ) -> Path:
     """Write the meeting's panel report as a PDF at ``out_path``; returns the path.
 
@@ -758,6 +760,8 @@ def build_report(
     )
     with atomic_output(out_path, "report") as tmp:
         render_pdf(document, str(tmp), cancel=cancel, progress=progress, steps=steps)
+    record_export(db, actor, "report", out_path, meeting_id=meeting_id,
+                  version="public" if public else "internal", format="PDF")  # fmt: skip
     progress(steps, steps, "Report written")
     return out_path
 

@@ -28,6 +28,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
 from scrutiny_app.paths import resource
+from scrutiny_app.services.audit import record_export
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
 from scrutiny_app.services.report.content import build_document
@@ -493,6 +494,7 @@ def build_report_docx(
     cancel: CancelToken | None = None,
     generated_on: dt.date | None = None,
     allow_unjudged: bool = False,
+    actor: str = "",
 ) -> Path:
     """Write the meeting's report as a Word document at ``out_path``; returns the path.
 
@@ -511,5 +513,7 @@ def build_report_docx(
         render_docx(report, str(tmp), cancel=cancel)
         if cancel is not None:
             cancel.check()
+    record_export(db, actor, "report", out_path, meeting_id=meeting_id,
+                  version="public" if public else "internal", format="Word")  # fmt: skip
     progress(3, 3, "Report written")
     return out_path

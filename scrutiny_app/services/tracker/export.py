@@ -38,6 +38,7 @@ from scrutiny_app.domain.vocab import (
     force_choices,
 )
 from scrutiny_app.errors import UserError
+from scrutiny_app.services.audit import record_export
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.recommendations import (
     DECISION_LABELS,
@@ -255,6 +256,7 @@ def export_tracker(
     panel_id: int | None = None,
     today: dt.date | None = None,
     rows: list[RecommendationRow] | None = None,
+    actor: str = "",
 ) -> Path:
     """Write the recommendation tracker (one panel's, or every panel's) to ``out_path``.
 
@@ -270,8 +272,11 @@ def export_tracker(
     if rows is None:
         rows = list_recommendations(db, panel_id=panel_id, today=today or dt.date.today())
     if suffix == ".csv":
-        return _export_csv(rows, out_path)
-    return _export_xlsx(rows, out_path, panel_id=panel_id)
+        written = _export_csv(rows, out_path)
+    else:
+        written = _export_xlsx(rows, out_path, panel_id=panel_id)
+    record_export(db, actor, "tracker", written, recommendations=len(rows))
+    return written
 
 
 def _csv_text(value: Any) -> str:

@@ -54,6 +54,7 @@ from sqlalchemy import select
 
 from scrutiny_app.domain.vocab import RecommendationStatus
 from scrutiny_app.errors import UserError
+from scrutiny_app.services import audit
 from scrutiny_app.services.recommendations import (
     FIELD_LABELS,
     RecommendationRow,
@@ -659,10 +660,25 @@ def _sha256(path: Path) -> str:
 
 
 def preview_tracker_import(
-    db: Database, path: str | Path, *, today: dt.date | None = None
+    db: Database, path: str | Path, *, today: dt.date | None = None, actor: str = ""
 ) -> ImportPreview:
-    """Read a returned tracker and say what importing it would change. Writes nothing."""
+    """Read a returned tracker and say what importing it would change. Changes nothing but
+    the audit trail, which records the preview (or the refusal) with the file's SHA-256."""
     path = Path(path)
+    try:
+        preview = _preview(db, path, today=today)
+    except UserError as exc:
+        audit.record_refusal(db, actor, "tracker", "refused", path, str(exc))
+        raise
+    with db.transaction() as s:
+        audit.record_event(
+            s, actor, "preview", "tracker", None, file=path.name, sha256=preview.sha256,
+            changes=len(preview.changes), rejected=len(preview.rejected),
+        )  # fmt: skip
+    return preview
+
+
+def _preview(db: Database, path: Path, *, today: dt.date | None) -> ImportPreview:
     recs = list_recommendations(db, today=today)
     sheet = _read(path, max(MAX_ROWS, len(recs) + EXTRA_ROWS))
     digest = _sha256(path)

@@ -300,3 +300,47 @@ def test_the_retention_dialog_lists_and_removes_while_the_meeting_is_open(
     assert cases.meeting_cases(db, sampled.meeting_id).rows == ()
     assert boxes.errors == []
     assert window.page.case_table.model().rowCount() == 0  # the open meeting redrew
+
+
+def test_a_passphrase_remembered_in_the_keyring_opens_without_asking(qtbot, app, tmp_path):
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.kept.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.kept.pop((service, username), None)
+
+    before = keyring.get_keyring()
+    memory = Memory()
+    keyring.set_keyring(memory)
+    try:
+        path = tmp_path / "kept.db"
+        Database.open(path, passphrase=PASS).close()
+        seen: list[str] = []
+
+        def type_and_remember(d: AskPassphraseDialog) -> None:
+            assert d.remember.isEnabled()
+            d.edit.setText(PASS)
+            d.remember.setChecked(True)
+            d.open_button.click()
+
+        when_modal(AskPassphraseDialog, type_and_remember, seen)
+        open_database(str(path)).close()
+        assert seen == ["AskPassphraseDialog"] and list(memory.kept.values()) == [PASS]
+        again = open_database(str(path))  # no dialog this time
+        assert again is not None and again.encrypted and seen == ["AskPassphraseDialog"]
+        again.close()
+    finally:
+        keyring.set_keyring(before)

@@ -26,7 +26,7 @@ from scrutiny_app.storage.encryption import (
     is_encrypted,
     rekey_file,
 )
-from scrutiny_app.storage.models import Case, PanelJudgement, Setting
+from scrutiny_app.storage.models import AuditEvent, Case, PanelJudgement, Setting
 
 FIXTURES = Path(__file__).parent / "fixtures" / "databases"
 PASS = "correct horse battery"
@@ -275,3 +275,7 @@ def test_exports_and_packs_are_the_users_only(tmp_path: Path, capsys):
         assert main([*argv, str(tmp_path / name)]) == 0, name
     modes = {name: stat.S_IMODE((tmp_path / name).stat().st_mode) for name in outputs}
     assert modes == dict.fromkeys(outputs, 0o600)
+    with Database.open(tmp_path / "demo.db") as opened, opened.session() as s:
+        pack = [e for e in s.scalars(select(AuditEvent)) if e.entity == "member_packs"][-1]
+    pack_bytes = (tmp_path / "luke.scrutiny").read_bytes()
+    assert pack.details["sha256"] == hashlib.sha256(pack_bytes).hexdigest()

@@ -11,6 +11,7 @@ officer gives the member by another route.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,6 +293,7 @@ def make_pack(
             cases=len(items),
             expires=expires_on.isoformat(),
             file=Path(out).name,
+            sha256=hashlib.sha256(data).hexdigest(),  # the file written below, byte for byte
         )
         write_atomic(Path(out), data)  # inside the transaction: no record without its file
         title = f"{panel.name}, {meeting.date:%d %b %Y}" + (

@@ -70,7 +70,7 @@ PHRASES: dict[tuple[str, str], str] = {
     ("export", "report"): "exported the report",
     ("export", "tracker"): "exported the recommendation tracker",
     ("export", "audit"): "exported the audit trail",
-    ("export", "pack"): "made a member's pack",
+    ("member_packs", "export"): "made a member's pack",
     ("tracker", "preview"): "previewed the force's returned tracker",
     ("tracker", "apply"): "applied the force's returned tracker",
     ("tracker", "refused"): "had the force's returned tracker refused",

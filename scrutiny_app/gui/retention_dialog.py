@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QDialog,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -57,6 +59,24 @@ class RetentionDialog(QDialog):
         row.addWidget(self.as_of)
         row.addStretch(1)
         layout.addLayout(row)
+        period = QHBoxLayout()  # each panel's period: a setting of the panel
+        label = QLabel("&Panel")
+        self.panel = QComboBox(objectName="retentionPanel")
+        label.setBuddy(self.panel)
+        self.months = QSpinBox(objectName="retentionMonths", minimum=1, maximum=240)
+        self.months.setSuffix(" months after publication")
+        self.save_period = QPushButton("&Save the period", objectName="savePeriod")
+        self.save_period.clicked.connect(self.save_months)
+        for pid, name, months in retention.panel_periods(window.db):
+            self.panel.addItem(name, (pid, months))
+        self.panel.currentIndexChanged.connect(self._panel_changed)
+        self._panel_changed()
+        period.addWidget(label)
+        period.addWidget(self.panel, 1)
+        period.addWidget(QLabel("keeps case data"))
+        period.addWidget(self.months)
+        period.addWidget(self.save_period)
+        layout.addLayout(period)
         self.table = QTableWidget(0, len(COLUMNS), objectName="dueTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -84,6 +104,21 @@ class RetentionDialog(QDialog):
         self.as_of.dateChanged.connect(self.reload)
         self.due: list[retention.DueMeeting] = []
         self.reload()
+
+    def _panel_changed(self, *_args: object) -> None:
+        data = self.panel.currentData()
+        self.months.setValue(data[1] if data else 12)
+        self.save_period.setEnabled(data is not None)
+
+    def save_months(self) -> None:
+        data = self.panel.currentData()
+        if data is None:
+            return
+        months = self.months.value()
+        retention.set_retention_months(self.window_.db, data[0], months, actor=computer_user())
+        self.panel.setItemData(self.panel.currentIndex(), (data[0], months))
+        self.reload()
+        self.status.setText(f"{self.panel.currentText()} keeps case data {months} months.")
 
     def day(self) -> dt.date:
         d = self.as_of.date()

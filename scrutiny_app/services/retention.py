@@ -184,6 +184,13 @@ def mark_published(
     return on
 
 
+def panel_periods(db: Database) -> list[tuple[int, str, int]]:
+    """(panel id, name, months case data is kept after publication) for every panel."""
+    with db.session() as s:
+        rows = s.execute(select(Panel.id, Panel.name, Panel.retention_months).order_by(Panel.name))
+        return [(pid, name, months) for pid, name, months in rows]
+
+
 def set_retention_months(db: Database, panel_id: int, months: int, *, actor: str = "") -> None:
     if not 1 <= months <= 240:
         raise UserError("The retention period is between 1 and 240 months.")

@@ -300,6 +300,9 @@ def test_the_retention_dialog_lists_and_removes_while_the_meeting_is_open(
     assert cases.meeting_cases(db, sampled.meeting_id).rows == ()
     assert boxes.errors == []
     assert window.page.case_table.model().rowCount() == 0  # the open meeting redrew
+    dialog.months.setValue(24)
+    dialog.save_period.click()
+    assert retention.panel_periods(db) == [(sampled.panel_id, "Police Powers Panel", 24)]
 
 
 def test_a_passphrase_remembered_in_the_keyring_opens_without_asking(qtbot, app, tmp_path):

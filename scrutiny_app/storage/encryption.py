@@ -43,13 +43,13 @@ class EncryptionUnavailable(StorageError):
 
 
 def cipher_module() -> ModuleType:
-    """The SQLCipher DB-API module (``sqlcipher3``, from the ``sqlcipher3-binary`` wheel)."""
+    """The SQLCipher DB-API module (``sqlcipher3``, from the ``sqlcipher3-wheels`` wheel)."""
     try:
         import sqlcipher3  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError as exc:  # pragma: no cover - a broken install
         raise EncryptionUnavailable(
             "Encrypted databases need SQLCipher, which is missing from this installation "
-            "(pip install sqlcipher3-binary)."
+            "(pip install sqlcipher3-wheels)."
         ) from exc
     return sqlcipher3  # type: ignore[no-any-return]
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from scrutiny_app.errors import UserError
+from scrutiny_app.gui.dialogs import from_qdate
 from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.people import computer_user
 from scrutiny_app.services import audit, audit_trail
@@ -134,8 +135,7 @@ class AuditWindow(QDialog):
     def _since(self) -> dt.date | None:
         if not self.use_since.isChecked():
             return None
-        d = self.since.date()
-        return dt.date(d.year(), d.month(), d.day())
+        return from_qdate(self.since.date())
 
     def reload(self, *_args: object) -> None:
         rows = audit_trail.audit_rows(

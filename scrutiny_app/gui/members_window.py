@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from scrutiny_app.domain.vocab import MemberRole
 from scrutiny_app.errors import UserError
+from scrutiny_app.gui.dialogs import from_qdate, to_qdate
 from scrutiny_app.gui.messages import show_error
 from scrutiny_app.gui.people import computer_user
 from scrutiny_app.services import panels
@@ -36,15 +37,6 @@ from scrutiny_app.services.panels import MemberDetails, role_label
 from scrutiny_app.storage.database import Database
 
 COLUMNS = ("Name", "Role", "Organisation", "Vetting", "Confidentiality agreement", "Status")
-
-
-def _qdate(day: dt.date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _date(edit: QDateEdit) -> dt.date:
-    d = edit.date()
-    return dt.date(d.year(), d.month(), d.day())
 
 
 class _OptionalDate(QWidget):
@@ -55,7 +47,7 @@ class _OptionalDate(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.check = QCheckBox(label)
-        self.edit = QDateEdit(_qdate(value or today))
+        self.edit = QDateEdit(to_qdate(value or today))
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("dd MMM yyyy")
         self.check.setChecked(value is not None)
@@ -65,7 +57,7 @@ class _OptionalDate(QWidget):
         row.addWidget(self.edit, 1)
 
     def value(self) -> dt.date | None:
-        return _date(self.edit) if self.check.isChecked() else None
+        return from_qdate(self.edit.date()) if self.check.isChecked() else None
 
 
 class MemberDialog(QDialog):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from scrutiny_app.gui.dialogs import from_qdate, to_qdate
 from scrutiny_app.gui.people import computer_user
 from scrutiny_app.services import retention
 
@@ -51,7 +51,7 @@ class RetentionDialog(QDialog):
         row = QHBoxLayout()
         label = QLabel("&Due on")
         today = today or dt.date.today()
-        self.as_of = QDateEdit(QDate(today.year, today.month, today.day), objectName="asOf")
+        self.as_of = QDateEdit(to_qdate(today), objectName="asOf")
         self.as_of.setCalendarPopup(True)
         self.as_of.setDisplayFormat("dd MMM yyyy")
         label.setBuddy(self.as_of)
@@ -121,8 +121,7 @@ class RetentionDialog(QDialog):
         self.status.setText(f"{self.panel.currentText()} keeps case data {months} months.")
 
     def day(self) -> dt.date:
-        d = self.as_of.date()
-        return dt.date(d.year(), d.month(), d.day())
+        return from_qdate(self.as_of.date())
 
     def reload(self, *_args: object) -> None:
         self.due = retention.due_meetings(self.window_.db, self.day())

@@ -9,7 +9,6 @@ in the settings. Nothing here updates or deletes an event, and a flush that trie
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import uuid as uuidlib
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scrutiny_app.services.files import sha256_of
 from scrutiny_app.storage.audit_chain import (
     GENESIS,
     HEAD_SETTING,
@@ -62,14 +62,6 @@ def record_event(
     return _append(session, actor, action, entity, entity_uuid, details)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def record_export(
     db: Database,
     actor: str,
@@ -84,7 +76,7 @@ def record_export(
     the SHA-256."""
     from scrutiny_app.storage.models import Meeting
 
-    sha = file_sha256(path)
+    sha = sha256_of(path)
     with db.transaction() as s:
         meeting = s.get(Meeting, meeting_id) if meeting_id is not None else None
         _append(
@@ -105,7 +97,7 @@ def record_refusal(
     """A file the app refused (an extract, a returned tracker): which, and why. Never raises:
     the refusal itself is what the user must hear about."""
     try:
-        sha = file_sha256(path) if Path(path).is_file() else ""
+        sha = sha256_of(path) if Path(path).is_file() else ""
         with db.transaction() as s:
             _append(
                 s, actor, action, entity, None,

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import re
 import zipfile
 from collections.abc import Iterator
@@ -55,6 +54,7 @@ from sqlalchemy import select
 from scrutiny_app.domain.vocab import RecommendationStatus
 from scrutiny_app.errors import UserError
 from scrutiny_app.services import audit
+from scrutiny_app.services.files import sha256_of
 from scrutiny_app.services.recommendations import (
     FIELD_LABELS,
     RecommendationRow,
@@ -648,14 +648,6 @@ def _read(path: Path, max_rows: int) -> _Sheet:
     return _Sheet(name, headers, unknown, data, exported)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 # --------------------------------------------------------------------------- preview
 
 
@@ -681,7 +673,7 @@ def preview_tracker_import(
 def _preview(db: Database, path: Path, *, today: dt.date | None) -> ImportPreview:
     recs = list_recommendations(db, today=today)
     sheet = _read(path, max(MAX_ROWS, len(recs) + EXTRA_ROWS))
-    digest = _sha256(path)
+    digest = sha256_of(path)
     by_uuid = {r.uuid: r for r in recs}
     by_ref = {r.reference.casefold(): r for r in recs}
     col = sheet.headers

@@ -26,7 +26,7 @@ run: sysdeps-window $(STAMP)
 test: sysdeps $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+	QT_QPA_PLATFORM=offscreen SCRUTINY_TEST_POSTGRES=required $(PY) -m pytest
 
 ## Everything but the slow bundle build.
 test-fast: sysdeps $(STAMP)

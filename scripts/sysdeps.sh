@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install (as root) or name (otherwise) the Debian packages the app needs.
-#   scripts/sysdeps.sh           - what `make test` needs: Python venv + offscreen Qt
+#   scripts/sysdeps.sh           - what `make test` needs: Python venv + offscreen Qt, and the
+#                                  PostgreSQL server the tests start (scratch_server.py)
 #   scripts/sysdeps.sh --window  - also the X11/xcb set a real window needs (`make run`)
 set -euo pipefail
 
-pkgs=(libglib2.0-0 libegl1 libgl1 libx11-6 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils)
+pkgs=(libglib2.0-0 libegl1 libgl1 libx11-6 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils
+      postgresql)
 if [ "${1:-}" = "--window" ]; then
   pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
          libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0)

@@ -121,3 +121,40 @@ def test_ranks_of_a_big_file_read_by_the_worker(
             ranked = _ranked_ids(db, query)
             assert ranked is not None and len(ranked) == 4000
             assert ranked == sql_sorted(db, query), (key, descending)
+
+
+def test_text_sorts_by_code_point_on_every_backend(
+    db: Database, stop_search_meeting: int, tmp_path
+) -> None:
+    """Words that a British collation orders differently ("abbey" before "Bath", "Église" by
+    its E) sort by code point, as SQLite does and as the stored ranks say, on a PostgreSQL
+    server whose own collation is en-GB too (the tests' server is)."""
+    import pandas as pd
+
+    words = ["abbey", "Bath", "Église", "zeal", "Zed", "bath", "éclair", "", "10", "9"]
+    frame = pd.read_csv(STOP_SEARCH_FILES[0], dtype=str, keep_default_na=False).head(200)
+    frame["Object of search"] = [words[i % len(words)] for i in range(len(frame))]
+    frame["Self-defined ethnicity"] = [words[(i * 7) % len(words)] for i in range(len(frame))]
+    path = tmp_path / "2019-01-words-stop-and-search.csv"
+    frame.to_csv(path, index=False)
+    importer.import_file(db, stop_search_meeting, path)
+    for key in ("object_of_search", "self_defined_ethnicity"):
+        for descending in (False, True):
+            query = CaseListQuery(meeting_id=stop_search_meeting, sort=key, descending=descending)
+            ranked = case_ids(db, query)
+            assert ranked == _ranked_ids(db, query)
+            assert ranked == sql_sorted(db, query), (key, descending)
+    listed = CaseList(db, CaseListQuery(meeting_id=stop_search_meeting, sort="object_of_search"))
+    seen = [listed.row(i).value("object_of_search") for i in range(len(listed))]
+    assert list(dict.fromkeys(seen)) == [
+        None,
+        "10",
+        "9",
+        "Bath",
+        "Zed",
+        "abbey",
+        "bath",
+        "zeal",
+        "Église",
+        "éclair",
+    ]

@@ -73,7 +73,7 @@ def test_imported_dates_keep_their_day_in_cases_and_the_case_list(
     db: Database, meeting: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sampling.draw_sample(db, meeting, len(CELLS), seed=1)
-    assert main(["cases", "--db", str(db.path), "--meeting", str(meeting), "--json"]) == 0
+    assert main(["cases", "--db", db.location, "--meeting", str(meeting), "--json"]) == 0
     shown = {r["reference"]: r for r in json.loads(capsys.readouterr().out)}
     for ref, _, day in CELLS:
         assert shown[ref]["date"] == day.isoformat(), ref

@@ -141,11 +141,11 @@ CHILD = textwrap.dedent(
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_sigkill_right_after_the_last_key_loses_no_text(db, meeting, tmp_path):
     item = decided(db, meeting)
-    path = db.path
+    path = db.location
     db.close()
     text = "The officer explained the disposal to the victim in writing."
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), str(item), text],
+        [sys.executable, "-c", CHILD, path, str(item), text],
         capture_output=True,
         text=True,
         timeout=120,

@@ -55,7 +55,7 @@ def test_a_named_recommendation_that_is_not_a_draft_is_refused(db: Database, mee
 def test_issue_and_recommend_issue_on_the_command_line(
     db: Database, meeting: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = str(db.path)
+    path = db.location
     assert main(["issue", "--db", path, "--meeting", str(meeting), "--on", "2026-09-23"]) == 0
     out = capsys.readouterr().out
     assert "OOCD-2026-09-R1: issued" in out and "OOCD-2026-09-R2: issued" in out

@@ -52,7 +52,7 @@ def test_the_same_file_for_a_second_meeting_is_its_population_too(
     # The same file for the same meeting again changes nothing.
     again = importer.import_file(db, second, FILE_2019_01)
     assert again.linked == 0 and "nothing was changed" in again.summary
-    assert main(["import", "--db", str(db.path), "--meeting", str(second), str(FILE_2019_01)]) == 0
+    assert main(["import", "--db", db.location, "--meeting", str(second), str(FILE_2019_01)]) == 0
     assert "nothing was changed" in capsys.readouterr().out
 
 

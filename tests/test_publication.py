@@ -194,7 +194,7 @@ def test_the_report_command_refuses_and_the_publication_command_decides(
     world: tuple[Database, int, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db, meeting_id, ref = world
-    path = str(db.path)
+    path = db.location
     out = tmp_path / "p.pdf"
     args = ["report", "--db", path, "--meeting", str(meeting_id), "--public", "--out", str(out)]
     assert main(args) == 2

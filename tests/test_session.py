@@ -392,7 +392,7 @@ def test_the_command_line_judge_goes_through_the_session_rules(db, meeting, tmp_
     from scrutiny_app.cli import main
 
     row = cases.case_row(db, meeting.items[0])
-    path = str(db.path)
+    path = db.location
     base = ["judge", "--db", path, "--meeting", str(meeting.meeting_id), "--case", row.reference]
     assert main([*base, "--outcome", "appropriate", "--consensus", "none"]) == 2
     assert cases.case_row(db, meeting.items[0]).outcome_code is None

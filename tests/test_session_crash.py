@@ -61,11 +61,10 @@ CHILD = textwrap.dedent(
 
 
 def test_sigkill_mid_session_loses_nothing_saved(db: Database, meeting: Meeting, tmp_path: Path):
-    path = db.path
-    assert path is not None
+    path = db.location
     db.close()
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), json.dumps(meeting.items), str(meeting.alice)],
+        [sys.executable, "-c", CHILD, path, json.dumps(meeting.items), str(meeting.alice)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -105,6 +104,7 @@ def test_sigkill_mid_session_loses_nothing_saved(db: Database, meeting: Meeting,
         # Tags: every reported tag exists.
         names = {t.name for t in tags.list_tags(again, meeting.panel_id)}
         assert {f"tag {r['i']}" for r in reported if r["kind"] == "tag"} <= names
-        # The database is sound after the kill.
-        with again.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        # The database is sound after the kill (a server checks itself; a file is checked).
+        if again.path is not None:
+            with again.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"

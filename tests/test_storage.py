@@ -18,6 +18,7 @@ from scrutiny_app.storage.migrate import head_revision
 from scrutiny_app.storage.models import AuditEvent, Base, Meeting, Panel, PanelTemplate
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(db: Database) -> None:
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -65,7 +66,8 @@ def test_times_are_stored_as_utc_and_read_back_aware(db: Database) -> None:
         panel = s.get(Panel, pid)
         london_summer = dt.timezone(dt.timedelta(hours=1))
         panel.created_at = dt.datetime(2026, 7, 1, 12, 0, tzinfo=london_summer)
-    raw = sqlite3.connect(db.path).execute("select created_at from panels").fetchone()[0]
+    with db.engine.connect() as conn:  # what the column holds, as the database prints it
+        raw = conn.exec_driver_sql("select cast(created_at as text) from panels").scalar()
     assert raw.startswith("2026-07-01 11:00:00")
     with db.session() as s:
         assert s.get(Panel, pid).created_at == dt.datetime(2026, 7, 1, 11, 0, tzinfo=dt.UTC)

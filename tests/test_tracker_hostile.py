@@ -120,7 +120,7 @@ def test_swapped_ids_refuse_both_rows_and_apply_nothing(
     with pytest.raises(UserError, match="nothing was applied"):
         apply_tracker_import(sent.db, preview)
     code, out, err = run(
-        capsys, "tracker", "--db", str(sent.db.path), "--import", str(path), "--apply"
+        capsys, "tracker", "--db", sent.db.location, "--import", str(path), "--apply"
     )
     assert code == 2 and "nothing was applied" in err
     assert f"row 2, column A (Reference): the Reference says '{r1.reference}'" in out
@@ -131,7 +131,7 @@ def test_swapped_ids_refuse_both_rows_and_apply_nothing(
 
     # Told to apply the valid changes only, the refused rows still give nothing.
     code, out, err = run(
-        capsys, "tracker", "--db", str(sent.db.path), "--import", str(path), "--apply",
+        capsys, "tracker", "--db", sent.db.location, "--import", str(path), "--apply",
         "--skip-rejected",
     )  # fmt: skip
     assert code == 2 and "1 change applied to 1 recommendation" in out
@@ -230,7 +230,7 @@ def test_declared_sizes_are_checked_before_anything_is_unpacked(
     path = declared(sent.path, tmp_path / "declared.xlsx", SHEET, 1_170_000_000)
     assert path.stat().st_size < 100_000
     start = time.perf_counter()
-    code, _out, err = run(capsys, "tracker", "--db", str(sent.db.path), "--import", str(path))
+    code, _out, err = run(capsys, "tracker", "--db", sent.db.location, "--import", str(path))
     assert time.perf_counter() - start < 5
     assert code == 2 and "Traceback" not in err
     assert "declared.xlsx" in err and "1,116 MB" in err and "50 MB" in err

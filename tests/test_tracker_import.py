@@ -328,7 +328,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_cli_import_preview_apply_and_exit_codes(
     setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(setup.db.path)
+    db = setup.db.location
     code, out, err = run(capsys, "tracker", "--db", db, "--import", str(setup.path))
     assert code == 2
     assert f"row 3, column {letter('Status')} (Status)" in out
@@ -369,14 +369,14 @@ def test_cli_tracker_mistakes_exit_2(
     argv: list[str],
     message: str,
 ) -> None:
-    code, _, err = run(capsys, "tracker", "--db", str(setup.db.path), *argv)
+    code, _, err = run(capsys, "tracker", "--db", setup.db.location, *argv)
     assert code == 2
     assert message in err and "Traceback" not in err
 
 
 def test_cli_exports_csv(setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "t.csv"
-    assert run(capsys, "tracker", "--db", str(setup.db.path), "--out", str(out))[0] == 0
+    assert run(capsys, "tracker", "--db", setup.db.location, "--out", str(out))[0] == 0
     with out.open(encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == TRACKER_COLUMNS and len(rows) == 5

@@ -167,7 +167,7 @@ def test_a_mapping_file_with_values_overrides_and_the_mapping_is_saved_with_them
         ),
         encoding="utf-8",
     )
-    args = ["import", "--db", str(db.path), "--meeting", str(powers_meeting)]
+    args = ["import", "--db", db.location, "--meeting", str(powers_meeting)]
     code = main(
         [*args, str(powers_csv(tmp_path / "a.csv")), "--mapping-file", str(spec),
          "--save-mapping", "Force CSV"]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import Integer, Numeric, String, case, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from scrutiny_app.services import population
@@ -70,13 +71,34 @@ def _expr(key: str) -> Any:
     return COLUMNS[key][1] if key in COLUMNS else Case.fields[key].as_string()
 
 
-def _sort_expr(key: str) -> Any:
-    """The value to sort by, in SQLite's own order: a field's numbers sort as numbers."""
+def _sort_exprs(key: str, dialect: str) -> list[Any]:
+    """What to sort by, in SQLite's own order (NULL first, then numbers as numbers, then text
+    by code point): the order the ranks stored at import follow (importing.sort_keys).
+
+    PostgreSQL gets the same order spelled out: text compared with the "C" collation (by
+    bytes, which for UTF-8 is by code point) whatever the server's locale, and a field's
+    JSON value split into (kind, number, text).
+    """
+    if dialect != "postgresql":
+        if key in COLUMNS:
+            return [COLUMNS[key][1]]
+        if '"' in key:
+            return [Case.fields[key].as_string()]  # not addressable as a JSON path label
+        return [func.json_extract(Case.fields, f'$."{key}"')]
     if key in COLUMNS:
-        return COLUMNS[key][1]
-    if '"' in key:
-        return Case.fields[key].as_string()  # not addressable as a JSON path label
-    return func.json_extract(Case.fields, f'$."{key}"')
+        column = COLUMNS[key][1]
+        return [column.collate("C")] if isinstance(column.type, String) else [column]
+    value = cast(Case.fields, JSONB)[key]
+    kind = func.jsonb_typeof(value)
+    number = case((kind == "number", value.as_string().cast(Numeric)), else_=None)
+    truth = case((kind == "boolean", value.as_boolean().cast(Integer)), else_=None)
+    text = case((kind.in_(("string", "object", "array")), value.as_string()), else_=None)
+    rank = case(
+        (or_(kind.is_(None), kind == "null"), 0),
+        (kind.in_(("number", "boolean")), 1),
+        else_=2,
+    )
+    return [rank, func.coalesce(number, truth), text.collate("C")]
 
 
 def rank_key(key: str) -> str:
@@ -107,8 +129,18 @@ def case_ids(db: Database, query: CaseListQuery) -> list[int]:
         ranked = _ranked_ids(db, query)
         if ranked is not None:
             return ranked
-        order = _sort_expr(query.sort)
-        stmt = stmt.order_by(order.desc() if query.descending else order.asc(), Case.id)
+        dialect = db.engine.dialect.name
+        orders = _sort_exprs(query.sort, dialect)
+        if dialect == "postgresql":  # SQLite's NULLs: first going up, last going down
+            stmt = stmt.order_by(
+                *(
+                    o.desc().nulls_last() if query.descending else o.asc().nulls_first()
+                    for o in orders
+                )
+            )
+        else:
+            stmt = stmt.order_by(*(o.desc() if query.descending else o.asc() for o in orders))
+        stmt = stmt.order_by(Case.id)
     else:
         stmt = stmt.order_by(Case.id.desc() if query.descending else Case.id)
     with db.engine.connect() as conn:

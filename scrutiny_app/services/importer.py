@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import compress
@@ -443,6 +444,25 @@ def _insert_sql(panel_id: int, batch_id: int, paramstyle: str) -> str:
     return f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({values})"
 
 
+def _row_writer(
+    cursor: Any, dialect: Any, panel_id: int, batch_id: int
+) -> Callable[[Iterable[tuple[Any, ...]]], None]:
+    """What writes a chunk of case rows (uuid, then the columns after the two shared ones)
+    on this connection: PostgreSQL's COPY (psycopg), else one ``executemany`` of the INSERT."""
+    if dialect.name != "postgresql":
+        insert_sql = _insert_sql(panel_id, batch_id, dialect.paramstyle)
+        return lambda rows: cursor.executemany(insert_sql, rows)
+    statement = f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN"
+
+    def copy_rows(rows: Iterable[tuple[Any, ...]]) -> None:
+        with cursor.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                write((row[0], panel_id, batch_id, *row[1:]))
+
+    return copy_rows
+
+
 def _check_parents(s: Session, panel_id: int, meeting_id: int) -> None:
     """The panel and meeting still exist, now that this transaction holds the write lock:
     the cases are inserted without per-row foreign key checks."""
@@ -614,11 +634,11 @@ def _import(
         s.flush()
         s.add(MeetingBatch(meeting_id=meeting.id, import_batch_id=batch.id))
         panel_id, batch_id = panel.id, batch.id
-        insert_sql = _insert_sql(panel_id, batch_id, db.engine.dialect.paramstyle)
         _check_parents(s, panel.id, meeting.id)
         raw = s.connection().connection.driver_connection
         assert raw is not None
         cursor = raw.cursor()
+        write_rows = _row_writer(cursor, db.engine.dialect, panel_id, batch_id)
         checked = pipeline.built_chunks(info, chunks, ctx, chunk_rows, worker=reading)
         with closing(  # type: ignore[type-var]  # a generator: it has close()
             checked
@@ -652,7 +672,7 @@ def _import(
                 if dry_run:
                     imported += n
                 elif n and (skip_invalid or not all_problems):
-                    cursor.executemany(insert_sql, zip(new_uuids(n), *columns, strict=True))
+                    write_rows(zip(new_uuids(n), *columns, strict=True))
                     imported += n
                 progress(*_progress(info, chunk.last_row, rows_read))
         cursor.close()

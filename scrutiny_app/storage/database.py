@@ -174,6 +174,12 @@ class Database:
         return sqlite_path(self.engine.url)
 
     @property
+    def location(self) -> str:
+        """What opens this database again (``--db``, another process): the SQLite file's path,
+        or the server URL with its password."""
+        return str(self.path) if self.path else self.url.render_as_string(hide_password=False)
+
+    @property
     def display_name(self) -> str:
         return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
 

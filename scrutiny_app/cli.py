@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from scrutiny_app import __version__, cli_packs, cli_security
+from scrutiny_app import __version__, cli_packs, cli_security, cli_server
 from scrutiny_app.errors import UserError
 from scrutiny_app.storage import Database, StorageError
 
@@ -757,6 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli_packs.add_commands(sub, add)
+    cli_server.add_commands(sub)
     cli_security.add_commands(sub)
     cli_security.add_db_commands(add)
     cli_security.add_retention_command(add)
@@ -835,10 +836,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "cases" and args.pack is not None:
         args.pack_func = cli_packs.cmd_pack_cases
     file_func = getattr(args, "pack_func", None) or getattr(args, "file_func", None)
-    if file_func is not None:  # a member's pack, or the database file itself (encrypt, rekey)
+    if file_func is not None:  # a pack, the database file itself (encrypt, rekey), or a copy
         try:
             return int(file_func(args))
-        except UserError as exc:
+        except (UserError, StorageError) as exc:
             print(f"scrutiny-app: error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR
         except BrokenPipeError:

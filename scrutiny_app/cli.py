@@ -758,6 +758,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_packs.add_commands(sub, add)
     cli_server.add_commands(sub)
+    cli_server.add_db_commands(add)
     cli_security.add_commands(sub)
     cli_security.add_db_commands(add)
     cli_security.add_retention_command(add)
@@ -859,6 +860,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StorageError, UserError) as exc:
         print(f"scrutiny-app: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    from scrutiny_app.services import logins
+
+    args.actor = logins.actor_name(db, args.actor)  # on a server: the person logged in
     created = db.upgrade is not None and db.upgrade.from_revision is None
     if created and db.path is not None and not db.encrypted:
         cli_security.warn_plain(db.path)

@@ -1,5 +1,12 @@
-"""The command line for a shared server: ``copy`` a database between a laptop's SQLite file
-and a PostgreSQL server (either way)."""
+"""The command line for a shared server: ``server init`` and ``server add-user`` (logins:
+services.logins), and ``copy`` a database between a laptop's SQLite file and a PostgreSQL
+server (either way).
+
+A new login's password is read from a file (``--password-file``) or asked at the terminal,
+never taken as an argument (arguments show in process lists and shell history). Connecting
+to the server takes the password libpq finds: the URL, ``PGPASSWORD`` or the password file
+``PGPASSFILE`` names.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,63 @@ from typing import Any
 
 from scrutiny_app.cli_security import read_secret
 from scrutiny_app.errors import UserError
+
+
+def add_db_commands(add: Any) -> None:
+    p = add(
+        "server",
+        cmd_server,
+        "set up a shared PostgreSQL server: 'server init' (the first officer), 'server add-user'",
+    )
+    actions = p.add_subparsers(dest="server_command", metavar="ACTION", required=True)
+    init = actions.add_parser(
+        "init",
+        help="create the schema, the officer and member groups with their permissions, and "
+        "the first officer's login (run as the database's owner)",
+    )
+    add_user = actions.add_parser(
+        "add-user", help="create a login for a member or an officer (run as an officer)"
+    )
+    for q in (init, add_user):
+        q.add_argument("--login", required=True, help="the login name, e.g. alice_moss")
+        q.add_argument("--name", required=True, help="the person's name, as the audit shows it")
+        q.add_argument("--password-file", metavar="FILE", help="a file holding their password")
+    add_user.add_argument("--role", choices=["member", "officer"], default="member")
+    add_user.add_argument(
+        "--member", type=int, metavar="ID", help="a member's panel membership id ('members')"
+    )
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    if args.password_file:
+        return read_secret(args.password_file, "password")
+    if not sys.stdin.isatty():
+        raise UserError("Give the new login's password in a file: --password-file FILE.")
+    import getpass
+
+    first = getpass.getpass(f"Password for {args.login}: ")
+    if getpass.getpass("The same again: ") != first:
+        raise UserError("The two passwords differ: nothing was created.")
+    return first
+
+
+def cmd_server(db: Any, args: argparse.Namespace) -> int:
+    from scrutiny_app.services import logins
+
+    password = _new_password(args)
+    if args.server_command == "init":
+        logins.init_server(db, args.login, args.name, password, actor=args.actor)
+        print(
+            f"{db.display_name} is ready: officers and members log in as themselves. "
+            f"{args.login} ({args.name}) is its first officer and can add the others with "
+            "'scrutiny-app server add-user'."
+        )
+        return 0
+    logins.add_user(
+        db, args.login, args.name, args.role, password, member_id=args.member, actor=args.actor
+    )
+    print(f"Created the login {args.login} for {args.name} ({args.role}).")
+    return 0
 
 
 def add_commands(sub: Any) -> None:

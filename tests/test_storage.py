@@ -46,10 +46,11 @@ def test_every_entity_table_has_a_stable_uuid(db: Database) -> None:
     insp = inspect(db.engine)
     # Link rows are identified by the UUIDs of the two rows they join; sort ranks are derived
     # from a batch's cases and belong to it (merging databases recomputes them); drafts are
-    # one device's unsaved typing, never merged (restored into the record on that device).
+    # one device's unsaved typing, never merged (restored into the record on that device);
+    # logins are one server's own roles, keyed by the role's name.
     link_tables = {
         "settings", "alembic_version", "recommendation_cases", "case_tags", "batch_sort_ranks",
-        "meeting_batches", "batch_members", "text_drafts",
+        "meeting_batches", "batch_members", "text_drafts", "logins",
     }  # fmt: skip
     for table in set(insp.get_table_names()) - link_tables:
         columns = {c["name"] for c in insp.get_columns(table)}

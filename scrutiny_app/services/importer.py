@@ -33,7 +33,7 @@ from scrutiny_app.importing import pipeline, police_uk, reader
 from scrutiny_app.importing import values as value_rules
 from scrutiny_app.importing.rows import CASE_COLUMNS, FieldSpec, RowContext, uuid7_factory
 from scrutiny_app.importing.sort_keys import Ranks, SortKeyBuilder
-from scrutiny_app.services import audit
+from scrutiny_app.services import audit, logins
 from scrutiny_app.services.panels import get_meeting
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
 from scrutiny_app.services.pseudonym import database_key, pseudonym
@@ -540,6 +540,7 @@ def import_file(
     (:mod:`scrutiny_app.importing.values`). ``worker`` reads in a
     second process (None: for big CSV files; see :mod:`scrutiny_app.importing.pipeline`).
     """
+    logins.require_officer(db, "import cases")
     path = _extract_path(path)
     progress(0, 0, f"Checking {path.name}")
     reading = _start_worker() if not dry_run and pipeline.wants_worker(path, worker) else None
@@ -836,6 +837,7 @@ def import_records(
     template's personal fields are dropped and the reference is a keyed pseudonym of the force's
     reference (``force_reference``), so a re-import maps to the same pseudonyms.
     """
+    logins.require_officer(db, "import cases")
     digest = hashlib.sha256(
         json.dumps(records, sort_keys=True, default=str).encode("utf-8")
     ).hexdigest()

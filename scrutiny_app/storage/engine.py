@@ -72,6 +72,23 @@ _SQLITE_ERRORS: tuple[tuple[str | tuple[str, ...], type[StorageError], str], ...
         "{} is not a scrutiny database, or it is damaged: nothing was written to it.",
     ),
     (
+        "password authentication failed",
+        StorageError,
+        "The server {} refused the login: the user name or the password is wrong.",
+    ),
+    (
+        ("connection refused", "could not translate host name", "no such file or directory"),
+        StorageError,
+        "Cannot reach the database server {}: check the address, that the server is running, "
+        "and the network (is the laptop on the office network or VPN?).",
+    ),
+    (
+        "permission denied",
+        StorageError,
+        "The server {} refused this: your login is not allowed to do it (ask the officer who "
+        "runs the server). Nothing was changed.",
+    ),
+    (
         "unable to open database file",
         StorageError,
         "The database {} cannot be opened: check that the file and its folder exist and that "
@@ -185,8 +202,12 @@ WRITE_OPTION = "scrutiny_write"  # execution option of write sessions (see Datab
 def _on_error(context: Any) -> StorageError | None:
     """Turn SQLite's errors for a full disk, a read-only or damaged file or a held lock into
     one message for the user (SQLAlchemy raises what this returns)."""
-    path = sqlite_path(context.engine.url) if context.engine is not None else None
-    return storage_error(context.original_exception, str(path or "(in memory)"))
+    url = context.engine.url if context.engine is not None else None
+    path = sqlite_path(url) if url is not None else None
+    where = str(path or "(in memory)")
+    if url is not None and url.get_backend_name() != "sqlite":
+        where = url.render_as_string(hide_password=True)
+    return storage_error(context.original_exception, where)
 
 
 def make_engine(
@@ -226,4 +247,8 @@ def make_engine(
         event.listen(engine, "begin", _on_sqlite_begin)
         event.listen(engine, "handle_error", _on_error, retval=True)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # PostgreSQL: libpq's default sslmode ("prefer") takes TLS whenever the server offers it;
+    # an office that requires it adds ?sslmode=verify-full to the URL.
+    engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    event.listen(engine, "handle_error", _on_error, retval=True)
+    return engine

@@ -21,6 +21,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -701,3 +703,19 @@ class PackReturn(Identified, Base):
     pack_id: Mapped[int] = mapped_column(ForeignKey("member_packs.id", ondelete="CASCADE"))
     merged_by: Mapped[str] = mapped_column(String(200), default="")
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Login(Base):
+    """A person who logs in to a shared PostgreSQL server as themselves (``login`` is their
+    PostgreSQL role; services.logins). Empty in a SQLite file."""
+
+    __tablename__ = "logins"
+    __table_args__ = (CheckConstraint("role IN ('officer', 'member')", name="role"),)
+
+    login: Mapped[str] = mapped_column(String(63), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # officer | member
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="", server_default="")

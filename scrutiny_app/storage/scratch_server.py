@@ -61,9 +61,11 @@ class ScratchServer:
         assert self.folder is not None, "not started"
         return self.folder
 
-    def url(self, dbname: str = "postgres", user: str = SUPERUSER) -> URL:
+    def url(
+        self, dbname: str = "postgres", user: str = SUPERUSER, password: str | None = None
+    ) -> URL:
         return URL.create(
-            "postgresql+psycopg", username=user, database=dbname,
+            "postgresql+psycopg", username=user, password=password, database=dbname,
             query={"host": str(self.socket_dir)},
         )  # fmt: skip
 
@@ -93,6 +95,11 @@ class ScratchServer:
                 "initdb", "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
                 "--locale=C.UTF-8", "--no-sync",
             )  # fmt: skip
+            # The superuser comes in on trust; everyone else with a password (SCRAM), as on an
+            # office server, so the tests see a wrong one refused.
+            (data / "pg_hba.conf").write_text(
+                f"local all {SUPERUSER} trust\nlocal all all scram-sha-256\n"
+            )
             options = " ".join(f"-c {k}={v}" for k, v in self.settings.items())
             self._run(
                 "pg_ctl", "-D", str(data), "-l", str(folder / "server.log"), "-w", "-t", "60",

@@ -56,6 +56,7 @@ from reportlab.platypus import (
 from reportlab.platypus.paraparser import ParaParser
 
 from scrutiny_app.paths import resource
+from scrutiny_app.services import logins
 from scrutiny_app.services.audit import record_export
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
@@ -750,6 +751,7 @@ def build_report(
     Raises :class:`~scrutiny_app.services.progress.Cancelled` if ``cancel`` is set, leaving no
     file behind (an existing file at ``out_path`` is left as it was).
     """
+    logins.require_officer(db, "write the panel report")
     out_path = Path(out_path)
     if cancel is not None:
         cancel.check()

@@ -28,6 +28,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
 from scrutiny_app.paths import resource
+from scrutiny_app.services import logins
 from scrutiny_app.services.audit import record_export
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.progress import CancelToken, ProgressFn, no_progress
@@ -501,6 +502,7 @@ def build_report_docx(
     The same sections and tables as :func:`~scrutiny_app.services.report.pdf.build_report`, for
     the same version (``public``). Written all or nothing, like the PDF.
     """
+    logins.require_officer(db, "write the panel report")
     out_path = Path(out_path)
     if cancel is not None:
         cancel.check()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrutiny_app.errors import UserError
-from scrutiny_app.services import audit
+from scrutiny_app.services import audit, logins
 from scrutiny_app.services.history import Change
 from scrutiny_app.services.panels import (
     JUDGING_ROLES,
@@ -241,6 +241,7 @@ def record_view(
     judging at this meeting, with an interest declared in the case, or once the views on the
     case are revealed or the panel has decided it.
     """
+    logins.require_own_view(db, member_id)
     with db.transaction() as s:
         item = _item(s, item_id)
         member = _member(s, item, member_id)

@@ -38,6 +38,7 @@ from scrutiny_app.domain.vocab import (
     force_choices,
 )
 from scrutiny_app.errors import UserError
+from scrutiny_app.services import logins
 from scrutiny_app.services.audit import record_export
 from scrutiny_app.services.files import atomic_output
 from scrutiny_app.services.recommendations import (
@@ -263,6 +264,7 @@ def export_tracker(
     ``.xlsx`` gives the workbook for the force, ``.csv`` a plain table. ``rows`` exports those
     rows instead (e.g. the app's filtered view, from :func:`tracker_rows`).
     """
+    logins.require_officer(db, "export the recommendations tracker")
     out_path = Path(out_path)
     suffix = out_path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):

@@ -53,7 +53,7 @@ from sqlalchemy import select
 
 from scrutiny_app.domain.vocab import RecommendationStatus
 from scrutiny_app.errors import UserError
-from scrutiny_app.services import audit
+from scrutiny_app.services import audit, logins
 from scrutiny_app.services.files import sha256_of
 from scrutiny_app.services.recommendations import (
     FIELD_LABELS,
@@ -656,6 +656,7 @@ def preview_tracker_import(
 ) -> ImportPreview:
     """Read a returned tracker and say what importing it would change. Changes nothing but
     the audit trail, which records the preview (or the refusal) with the file's SHA-256."""
+    logins.require_officer(db, "read the tracker the force returned")
     path = Path(path)
     try:
         preview = _preview(db, path, today=today)
@@ -893,6 +894,7 @@ def apply_tracker_import(
     recommendation changed in the app since the preview was made, nothing is applied and a
     UserError asks for a new preview.
     """
+    logins.require_officer(db, "apply the tracker the force returned")
     if preview.has_rejections and not skip_rejected:
         n = len(preview.rejected)
         raise UserError(

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bundle demo bench bench-start bench-merge bench-encrypted sysdeps sysdeps-window clean
+.PHONY: run test test-fast lint bundle demo bench bench-start bench-merge bench-encrypted bench-server sysdeps sysdeps-window clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,8 @@ lint: $(STAMP)
 bundle: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
 
-## Benchmarks: prints a table and writes bench-results.json (about 5 minutes; 2 GB of temp files).
+## Benchmarks: prints a table and writes bench-results.json (about 10 minutes; 2 GB of temp
+## files; the server figures on a PostgreSQL server it starts).
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
@@ -56,6 +57,11 @@ bench-merge: $(STAMP)
 ## The import into an encrypted database against a plain one (300,000 rows; both in this run).
 bench-encrypted: $(STAMP)
 	$(PY) -m benchmarks.import_bench encrypted 300000
+
+## The shared server alone: import against COPY (median of 3), the case list, 10 seats x 200
+## views (a PostgreSQL server of its own; about 5 minutes).
+bench-server: sysdeps $(STAMP)
+	$(PY) -m benchmarks.pg_bench
 
 demo: $(STAMP)
 	$(PY) -m scrutiny_app demo --db demo.db

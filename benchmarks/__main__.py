@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import case_list_bench, import_bench, merge_bench, start_bench
+from benchmarks import case_list_bench, import_bench, merge_bench, pg_bench, start_bench
 
 
 def _report_bench(workdir: Path) -> list[dict]:
@@ -36,9 +36,13 @@ def print_table(rows: list[dict]) -> None:
             f"{(f'{ratio:.2f}' if ratio is not None else '-'):>6}  {r['target']:<34} "
             f"{'yes' if r['ok'] else 'NO'}"
         )
-        extra = {k: v for k, v in r.items() if k in ("rows_per_second", "peak_rss_mb")}
+        shown = ("rows_per_second", "peak_rss_mb", "views_per_second", "p50_ms", "p95_ms",
+                 "baseline_p95_ms", "errors", "lost_writes")  # fmt: skip
+        extra = {k: v for k, v in r.items() if k in shown}
         if extra:
             print(" " * 46 + ", ".join(f"{k} {v:,.0f}" for k, v in extra.items()))
+        if r.get("ratios"):
+            print(" " * 46 + "ratios of the runs: " + ", ".join(f"{x:.2f}" for x in r["ratios"]))
 
 
 def main() -> int:
@@ -58,6 +62,7 @@ def main() -> int:
         big = import_bench.app_db(work / f"stop-search-{args.rows}.csv", work)
         rows += case_list_bench.run(big, args.rows)
         rows += _report_bench(work)
+        rows += pg_bench.run(work, rows=args.rows)  # a PostgreSQL server of its own
     print_table(rows)
     args.out.write_text(
         json.dumps(

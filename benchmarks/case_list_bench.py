@@ -19,8 +19,9 @@ def _best(fn, repeat: int = 3) -> float:
     return best
 
 
-def run(db_path: Path, rows: int) -> list[dict]:
-    """``db_path`` is the database the import benchmark left behind (meeting 1, ``rows`` cases)."""
+def run(db_path: Path | str, rows: int, label: str = "") -> list[dict]:
+    """``db_path`` is the database the import benchmark left behind (meeting 1, ``rows`` cases):
+    a SQLite file, or a server URL (``label`` then names it: "PostgreSQL: ")."""
     db = Database.open(db_path)
     meeting = 1
     out = []
@@ -54,6 +55,8 @@ def run(db_path: Path, rows: int) -> list[dict]:
 
         out.append(_row(f"case list: sort by {key}", _best(sort, repeat=1), 1.0, "< 1 s"))
     db.close()
+    for row in out:
+        row["name"] = label + row["name"]
     return out
 
 

@@ -19,6 +19,8 @@ from scrutiny_app.errors import UserError
 
 
 def add_db_commands(add: Any) -> None:
+    p = add("members", cmd_members, "list the panels' members with their ids (and logins)")
+    p.add_argument("--panel", type=int, metavar="ID", help="one panel's members only")
     p = add(
         "server",
         cmd_server,
@@ -41,6 +43,22 @@ def add_db_commands(add: Any) -> None:
     add_user.add_argument(
         "--member", type=int, metavar="ID", help="a member's panel membership id ('members')"
     )
+
+
+def cmd_members(db: Any, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from scrutiny_app.services import panels
+    from scrutiny_app.storage.models import Login
+
+    with db.session() as s:
+        logins = {row.member_id: row.login for row in s.scalars(select(Login)) if row.member_id}
+    names = {p.id: p.name for p in panels.list_panels(db)}
+    for m in panels.member_details(db, args.panel):
+        login = f"  login {logins[m.id]}" if m.id in logins else ""
+        retired = "" if m.active else "  (retired)"
+        print(f"{m.id:>5}  {m.name}  ({m.role}, {names.get(m.panel_id, '')}){login}{retired}")
+    return 0
 
 
 def _new_password(args: argparse.Namespace) -> str:

@@ -73,6 +73,23 @@ def pg_server() -> Iterator[ScratchServer]:
         server.stop()
 
 
+def open_scratch(request: pytest.FixtureRequest, backend: str, folder: Path) -> Database:
+    """A new, empty database on ``backend`` for a fixture of any scope (closed, and on the
+    server dropped, when that fixture ends). Module-scoped fixtures take ``params=BACKENDS``."""
+    if backend == "sqlite":
+        database = Database.open(folder / "test.db")
+    else:
+        server: ScratchServer = request.getfixturevalue("pg_server")
+        name = f"test_{next(_names)}"
+        database = Database.open(server.create_database(name, template=TEMPLATE))
+        request.addfinalizer(lambda: server.drop_database(name))
+    request.addfinalizer(database.close)
+    return database
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
 @pytest.fixture
 def db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     if backend == "sqlite":

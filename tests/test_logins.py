@@ -174,6 +174,8 @@ def test_the_server_commands_set_up_an_office(
         assert main(["server", "--db", olu_url, "add-user", "--login", "alice", "--name",
                      "Alice Moss", "--member", str(member), "--password-file", str(secret)]) == 0  # fmt: skip
         assert "Created the login alice" in capsys.readouterr().out
+        assert main(["members", "--db", olu_url]) == 0
+        assert f"{member:>5}  Alice Moss  (member, OOCD)  login alice" in capsys.readouterr().out
         with Database.open(pg_server.url(name, "olu", "officer passphrase 1")) as olu:
             events = [e for e in audit_trail.audit_rows(olu) if e.action == "add_login"]
             assert [e.actor for e in events][-1] == "Olu Officer"  # the login, not the OS user

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import BACKENDS, open_scratch
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -68,12 +69,14 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-@pytest.fixture(scope="module")
-def judged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Judged]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def judged(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Judged]:
     """A police powers meeting of 40 sampled cases, 38 judged, with attendance and two
-    recommendations; and its report, built once for the module."""
+    recommendations; and its report, built once for the module (per backend)."""
     folder = tmp_path_factory.mktemp("report")
-    db = Database.open(folder / "t.db")
+    db = open_scratch(request, request.param, folder)
     pid = panels.create_panel(
         db, "stop_search", "Police Powers Panel", force="Avon and Somerset", code="SOPP"
     )
@@ -225,8 +228,7 @@ def test_outcome_table_has_scheme_labels_counts_and_percentages(pages: list[str]
     assert first == sorted(first), "the table follows the scheme's order"
 
 
-def test_zero_outcomes_are_listed(tmp_path: Path) -> None:
-    db = Database.open(tmp_path / "z.db")
+def test_zero_outcomes_are_listed(db: Database, tmp_path: Path) -> None:
     pid = panels.create_panel(db, "stop_search", "Powers", force="Avon and Somerset")
     mid = panels.create_meeting(db, pid, dt.date(2019, 4, 1), "Knives")
     importer.import_stop_search(db, mid, FILE_2019_01)
@@ -366,8 +368,7 @@ def test_missing_folder_is_a_user_error(judged: Judged, tmp_path: Path) -> None:
         build_report(judged.db, judged.meeting_id, tmp_path / "nope" / "r.pdf")
 
 
-def test_meeting_without_cases_still_reports(tmp_path: Path) -> None:
-    db = Database.open(tmp_path / "e.db")
+def test_meeting_without_cases_still_reports(db: Database, tmp_path: Path) -> None:
     pid = panels.create_panel(db, "oocd", "OOCD Scrutiny Panel", force="Avon and Somerset")
     mid = panels.create_meeting(db, pid, dt.date(2019, 6, 1), "")
     out = build_report(db, mid, tmp_path / "empty.pdf")
@@ -520,11 +521,10 @@ def test_summary_reads_well_for_any_numbers(key: str, numbers: list[int]) -> Non
             assert label in text
 
 
-def test_awkward_text_never_breaks_the_report(tmp_path: Path) -> None:
+def test_awkward_text_never_breaks_the_report(db: Database, tmp_path: Path) -> None:
     from scrutiny_app.services.report import sections as report_sections
     from scrutiny_app.services.report.word import build_report_docx
 
-    db = Database.open(tmp_path / "odd.db")
     pid = panels.create_panel(db, "stop_search", "Powers", force="Avon & Somerset <Police>")
     mid = panels.create_meeting(db, pid, dt.date(2019, 4, 1), "Knives & <b>bold</b>")
     importer.import_stop_search(db, mid, FILE_2019_01)

@@ -52,8 +52,7 @@ class Sent:
 
 
 @pytest.fixture
-def sent(tmp_path: Path) -> Iterator[Sent]:
-    db = Database.open(tmp_path / "t.db")
+def sent(db: Database, tmp_path: Path) -> Iterator[Sent]:
     pid = panels.create_panel(db, "oocd", "OOCD Scrutiny Panel", force="Avon", code="OOCD")
     mid = panels.create_meeting(db, pid, dt.date(2026, 9, 16), "Stalking")
     recs = []

@@ -68,8 +68,7 @@ def _rows(path: Path) -> tuple[list[str], list[list[object]]]:
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> Iterator[Setup]:
-    db = Database.open(tmp_path / "t.db")
+def setup(db: Database, tmp_path: Path) -> Iterator[Setup]:
     pid = panels.create_panel(db, "oocd", "OOCD Scrutiny Panel", force="Avon", code="OOCD")
     mid = panels.create_meeting(db, pid, dt.date(2026, 9, 16), "Stalking")
     recs = []

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -58,6 +58,7 @@ from scrutiny_app.gui.uiload import child, load_form
 from scrutiny_app.services import cases as case_service
 from scrutiny_app.services import panels, places
 from scrutiny_app.services.agreement import meeting_agreement
+from scrutiny_app.services.changes import POLL_MS, ChangeWatch
 from scrutiny_app.services.panels import MeetingInfo, PanelInfo
 from scrutiny_app.services.session import ReviewTemplate
 from scrutiny_app.storage import Database
@@ -163,6 +164,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Scrutiny — {Path(db.display_name).name}")
         self.refresh(key=None)
         self._reopen()
+        # Other seats' changes (another officer, members on a shared server, a second copy of
+        # the app on this file): polled, and what this window shows is redrawn.
+        self.watch = ChangeWatch(db)
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setInterval(POLL_MS)
+        self.watch_timer.timeout.connect(self._poll_changes)
+        self.watch_timer.start()
 
     # ================================================================== setup
 
@@ -573,6 +581,25 @@ class MainWindow(QMainWindow):
             self.reviewer.apply(changes)
         self._update_actions()
         self._update_presenter()
+
+    def _poll_changes(self) -> None:
+        if self.db.locked or self.busy:
+            return
+        try:
+            moved = self.watch.poll()
+        except Exception:  # the server unreachable for a moment: try again at the next tick
+            return
+        if not moved:
+            return
+        meeting = self.selected_meeting()
+        cases = self.page.cases
+        if meeting is None or cases is None:
+            return
+        # The text boxes keep what is being typed here (form=False); rows, counts, the
+        # agreement and the form's other parts are read afresh.
+        self._apply(
+            Changes(cases=frozenset(r.item_id for r in cases.rows), form=False, agreement=True)
+        )
 
     def _acting_changed(self) -> None:
         self.reviewer.redraw()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from scrutiny_app.domain.vocab import MeetingStatus
 from scrutiny_app.gui.operations import Changes, Host, Operations
 from scrutiny_app.gui.session_dialogs import AttendanceDialog, WhoIsUsingDialog
-from scrutiny_app.services import panels, session
+from scrutiny_app.services import logins, panels, session
 from scrutiny_app.services.panels import AttendeeInfo, MeetingInfo
 from scrutiny_app.services.session import SessionUser
 
@@ -43,7 +43,11 @@ class People(QObject):
         self.attendance: tuple[AttendeeInfo, ...] = ()
         self._actors: dict[int, SessionUser] = {}  # meeting id -> who is using the app
         self._asked_who: set[int] = set()
-        self._fallback = SessionUser(None, computer_user(), "officer")
+        # On a shared server the login says who is acting; nobody chooses.
+        self.login = logins.acting(self.db)
+        self._fallback = SessionUser(
+            None, self.login.name if self.login else computer_user(), "officer"
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -55,7 +59,15 @@ class People(QObject):
             self._check_actor(meeting.id)
 
     def acting(self) -> SessionUser:
-        """Who is using the app at the open meeting (the computer's user if nobody said)."""
+        """Who is using the app at the open meeting (the computer's user if nobody said; on a
+        shared server, the person logged in)."""
+        if self.login is not None:
+            member = self.login.member_id
+            role = next((a.role for a in self.attendance if a.member_id == member), None)
+            name = next((a.name for a in self.attendance if a.member_id == member), None)
+            if member is not None and role is not None:
+                return SessionUser(member, name or self.login.name, role)
+            return SessionUser(None, self.login.name, self.login.role)
         if self.meeting is not None and self.meeting.id in self._actors:
             return self._actors[self.meeting.id]
         return self._fallback
@@ -92,6 +104,8 @@ class People(QObject):
         meeting = self.meeting
         if meeting is None or meeting.id in self._asked_who or meeting.id in self._actors:
             return
+        if self.login is not None:
+            return  # the login says who it is
         session_time = meeting.status in (MeetingStatus.PLANNED, MeetingStatus.IN_SESSION)
         if not session_time or not self.present_users():
             return  # browsing a meeting already held: Ctrl+U still says who is acting
@@ -103,6 +117,15 @@ class People(QObject):
     def ask_who(self, *_args: object) -> None:
         meeting = self.meeting
         if meeting is None:
+            return
+        if self.login is not None:
+            QMessageBox.information(
+                self.host.dialog_parent(),
+                "Who is using the app?",
+                f"You are logged in to the shared database as {self.login.login} "
+                f"({self.login.name}): your work is recorded under your login. Someone else "
+                "uses the app on their own login.",
+            )
             return
         users = self.present_users()
         if not users:

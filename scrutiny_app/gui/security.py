@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import URL
 
 from scrutiny_app.errors import UserError
 from scrutiny_app.storage import keys
@@ -69,22 +70,33 @@ class AskPassphraseDialog(QDialog):
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         check: Callable[[str], Any],
         parent: QWidget | None = None,
         *,
         locked_after: float | None = None,
+        server: URL | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("askPassphraseDialog")
         self.setMinimumWidth(460)
-        self.path, self._check, self.opened = Path(path), check, None
+        # ``server``: the password of a login to a shared server (``path``: its URL, the
+        # keyring's name for it), not a file's passphrase.
+        self.key: Path | str = path if server is not None else Path(path)
+        self.path = Path(server.database or "server") if server is not None else Path(path)
+        self._check, self.opened = check, None
         self.setWindowTitle(
             f"Unlock {self.path.name}" if locked_after else f"Open {self.path.name}"
         )
         layout = QVBoxLayout(self)
         layout.addWidget(_marking())
-        if locked_after:
+        if server is not None:
+            where = f"{server.host or 'this computer'}/{server.database}"
+            text = (
+                f"Log in to the shared database <b>{html.escape(where)}</b> as "
+                f"<b>{html.escape(server.username or '')}</b>: type your password."
+            )
+        elif locked_after:
             text = (
                 f"Scrutiny locked itself after {locked_after:g} minutes without use. Type the "
                 f"passphrase of <b>{html.escape(self.path.name)}</b> to go on where you were: "
@@ -101,6 +113,8 @@ class AskPassphraseDialog(QDialog):
         self.edit.setAccessibleName("Passphrase")
         layout.addWidget(self.edit)
         self.remember = _remember_box(self.path)
+        if server is not None:
+            self.remember.setText("&Remember the password on this computer (the system's keyring)")
         self.remember.setVisible(not locked_after)
         layout.addWidget(self.remember)
         self.problem = QLabel(objectName="passphraseProblem", wordWrap=True)
@@ -132,7 +146,7 @@ class AskPassphraseDialog(QDialog):
         finally:
             QApplication.restoreOverrideCursor()
         if self.remember.isChecked():
-            keys.remember(self.path, secret)
+            keys.remember(self.key, secret)
         self.edit.clear()
         self.accept()
 
@@ -209,7 +223,7 @@ class NewPassphraseDialog(QDialog):
             return
         self.passphrase = secret
         if self.remember.isChecked():
-            keys.remember(self.path, secret)
+            keys.remember(self.key, secret)
         self.accept()
 
     def _decline(self) -> None:
@@ -241,7 +255,7 @@ def open_database(location: str, parent: QWidget | None = None) -> Database | No
 
     path = sqlite_path(to_url(location))
     if path is None:  # a server database: its protection is the server's
-        return Database.open(location)
+        return _open_server(location, parent)
     if is_encrypted(path):
         secret = keys.remembered(path)
         if secret is not None:
@@ -267,6 +281,37 @@ def open_database(location: str, parent: QWidget | None = None) -> Database | No
 
         db.set_setting(ENCRYPTION_SETTING, "declined")
         record_database_event(db, computer_user(), "encryption declined")
+    return db
+
+
+def _open_server(location: str, parent: QWidget | None) -> Database | None:
+    """Log in to a shared server: the password in the URL, or the one libpq finds, or the one
+    the keyring remembers, else asked (a wrong one is said in the dialog). The password is
+    never written to a file by the app."""
+    from scrutiny_app.storage import Database
+    from scrutiny_app.storage.engine import to_url
+
+    url = to_url(location)
+    if url.password is not None:
+        return Database.open(url)
+    name = url.render_as_string(hide_password=True)
+    secret = keys.remembered(name)
+    if secret is not None:
+        try:
+            return Database.open(url.set(password=secret))
+        except StorageError:
+            keys.forget(name)  # changed since: ask
+    try:
+        return Database.open(url)  # PGPASSWORD, a password file, or a server that trusts us
+    except StorageError as exc:
+        if "refused the login" not in str(exc):
+            raise
+    dialog = AskPassphraseDialog(
+        name, lambda typed: Database.open(url.set(password=typed)), parent, server=url
+    )
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    db: Database = dialog.opened
     return db
 
 

@@ -72,7 +72,7 @@ _SQLITE_ERRORS: tuple[tuple[str | tuple[str, ...], type[StorageError], str], ...
         "{} is not a scrutiny database, or it is damaged: nothing was written to it.",
     ),
     (
-        "password authentication failed",
+        ("password authentication failed", "no password supplied"),
         StorageError,
         "The server {} refused the login: the user name or the password is wrong.",
     ),

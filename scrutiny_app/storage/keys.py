@@ -1,4 +1,5 @@
-"""Remembering a database's passphrase in the operating system's keyring (optional). No Qt.
+"""Remembering a database's passphrase (or a server login's password) in the operating
+system's keyring (optional). No Qt.
 
 Windows Credential Manager, the macOS Keychain or the Secret Service on Linux, through the
 ``keyring`` package. Where there is none (a bare Linux, a locked-down laptop) nothing is
@@ -34,11 +35,14 @@ def available() -> bool:
     return _keyring() is not None
 
 
-def _name(path: Path) -> str:
-    return str(Path(path).resolve())
+def _name(where: Path | str) -> str:
+    """A file by its full path; a server by its URL without the password."""
+    if isinstance(where, str) and "://" in where:
+        return where
+    return str(Path(where).resolve())
 
 
-def remembered(path: Path) -> str | None:
+def remembered(path: Path | str) -> str | None:
     kr = _keyring()
     if kr is None:
         return None
@@ -50,7 +54,7 @@ def remembered(path: Path) -> str | None:
     return str(value) if value else None
 
 
-def remember(path: Path, passphrase: str) -> bool:
+def remember(path: Path | str, passphrase: str) -> bool:
     kr = _keyring()
     if kr is None:
         return False
@@ -62,7 +66,7 @@ def remember(path: Path, passphrase: str) -> bool:
     return True
 
 
-def forget(path: Path) -> None:
+def forget(path: Path | str) -> None:
     kr = _keyring()
     if kr is None:
         return

@@ -230,7 +230,7 @@ def test_bundled_postgres_driver(bundle: Path, fresh: tuple[Path, dict[str, str]
         bundle, fresh, "meetings", "--db", "postgresql+psycopg://scrutiny@127.0.0.1:1/none"
     )
     assert proc.returncode == 2
-    assert "connection" in proc.stderr.lower(), proc.stderr
+    assert "cannot reach the database server" in proc.stderr.lower(), proc.stderr
     assert "module" not in proc.stderr.lower(), proc.stderr
 
 

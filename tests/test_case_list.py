@@ -158,3 +158,26 @@ def test_text_sorts_by_code_point_on_every_backend(
         "Église",
         "éclair",
     ]
+
+
+def test_a_value_too_long_for_the_server_names_its_row_and_saves_nothing(
+    db: Database, stop_search_meeting: int, tmp_path, backend: str
+) -> None:
+    """A SQLite file keeps a text of any length; a server holds each column to its size
+    (self-defined ethnicity: 100). There the import stops with the row and column, and
+    nothing of the file is kept."""
+    import pandas as pd
+
+    from scrutiny_app.errors import UserError
+    from scrutiny_app.services.case_list import case_ids
+
+    frame = pd.read_csv(STOP_SEARCH_FILES[0], dtype=str, keep_default_na=False).head(20)
+    frame.loc[6, "Self-defined ethnicity"] = "Other ethnic group - " + "x" * 120
+    path = tmp_path / "2019-01-long-stop-and-search.csv"
+    frame.to_csv(path, index=False)
+    if backend == "sqlite":
+        assert importer.import_file(db, stop_search_meeting, path).rows_imported == 20
+        return
+    with pytest.raises(UserError, match=r"long-stop-and-search.csv: row 7, self_defined_ethnicity"):
+        importer.import_file(db, stop_search_meeting, path)
+    assert case_ids(db, CaseListQuery(meeting_id=stop_search_meeting)) == []

@@ -92,9 +92,12 @@ def test_a_member_cannot_read_another_members_hidden_view(office: Office) -> Non
             session.record_view(alice, item, m.bob, note="in Bob's name")
     with office.open_as("olu") as olu:
         session.reveal_views(olu, item, actor="Olu Officer")
-    with office.open_as("alice") as alice, alice.engine.connect() as conn:
+    with office.open_as("alice") as alice, alice.engine.begin() as conn:
         notes = conn.execute(text("SELECT note FROM member_assessments")).scalars().all()
         assert sorted(notes) == ["Bob's reasons", "Mine"]  # revealed: the panel sees them all
+        # ...and her own is fixed now, by SQL too.
+        changed = conn.execute(text("UPDATE member_assessments SET note = 'later' WHERE true"))
+        assert changed.rowcount == 0
     with office.open_as("olu") as olu:
         assert audit_trail.verify(olu).ok
 
@@ -138,6 +141,16 @@ def test_the_officer_adds_a_member_login_from_their_own_seat(office: Office) -> 
             assert who is not None and who.member_id == office.meeting.chair
         with office.open_as("alice") as alice, pytest.raises(StorageError):
             logins.add_user(alice, "mallory", "Mallory", "officer", "x" * 12)
+        # The officer adds logins through the app's function only: no role of their own making.
+        with office.open_as("olu") as olu:
+            for statement in (
+                "CREATE ROLE mallory LOGIN SUPERUSER",
+                "CREATE ROLE mallory LOGIN",
+                "GRANT pg_execute_server_program TO olu",
+                "CREATE FUNCTION public.mine() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            ):
+                with pytest.raises(StorageError), olu.engine.begin() as conn:
+                    conn.execute(text(statement))
     finally:
         office.server.sql("DROP ROLE IF EXISTS chair_hale")
 

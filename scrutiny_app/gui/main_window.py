@@ -99,6 +99,11 @@ ACTIONS = {
 }
 
 
+def _stage(row: Any) -> tuple[Any, ...]:
+    """What another seat may have moved on a case: revealed, decided, how many views."""
+    return (row.revealed, row.outcome_code, row.consensus, row.views, row.observations)
+
+
 class MainWindow(QMainWindow):
     # The form's actions (bound by name in _bind_widgets).
     action_new_panel: QAction
@@ -583,23 +588,32 @@ class MainWindow(QMainWindow):
         self._update_presenter()
 
     def _poll_changes(self) -> None:
-        if self.db.locked or self.busy:
-            return
+        if self.db.locked or self.busy or self.current_dialog is not None:
+            return  # after the dialog: the mark stays moved until it is read
         try:
             moved = self.watch.poll()
         except Exception:  # the server unreachable for a moment: try again at the next tick
             return
-        if not moved:
+        meeting, shown = self.selected_meeting(), self.page.cases
+        if not moved or meeting is None or shown is None:
             return
-        meeting = self.selected_meeting()
-        cases = self.page.cases
-        if meeting is None or cases is None:
-            return
-        # The text boxes keep what is being typed here (form=False); rows, counts, the
-        # agreement and the form's other parts are read afresh.
-        self._apply(
-            Changes(cases=frozenset(r.item_id for r in cases.rows), form=False, agreement=True)
-        )
+        self.watch_timer.stop()  # no second redraw inside this one (a box it shows)
+        try:
+            fresh = case_service.meeting_cases(self.db, meeting.id)
+            before = {r.item_id: _stage(r) for r in shown.rows}
+            after = {r.item_id: _stage(r) for r in fresh.rows}
+            if set(before) != set(after):  # the agenda itself changed: read it again
+                self._apply(Changes(meeting=meeting.id))
+                return
+            # Rows, counts and the agreement read afresh. The form is redrawn only when its
+            # case moved on (revealed, decided, another view in); what is being typed stays.
+            current = self.reviewer.case
+            form = current is not None and before[current.item_id] != after[current.item_id]
+            self._apply(Changes(cases=frozenset(after), form=form, agreement=True))
+        except Exception as exc:
+            self.show_status(f"Could not show the other seats' changes: {exc}")
+        finally:
+            self.watch_timer.start()
 
     def _acting_changed(self) -> None:
         self.reviewer.redraw()

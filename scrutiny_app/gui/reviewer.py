@@ -186,7 +186,11 @@ class Reviewer(QObject):
         """
         parent = self.host.dialog_parent()
         try:
-            restored = drafts.restore_drafts(self.db)
+            # On a shared server other seats' drafts are their live typing: only this
+            # login's own are restored here (a member's seat sees only theirs anyway).
+            login = self.people.login
+            mine = {login.name, self.people.acting().name} if login and login.is_officer else None
+            restored = drafts.restore_drafts(self.db, authors=mine)
         except Exception as exc:
             show_error(parent, "Restore the text being typed", exc)
             return

@@ -299,7 +299,9 @@ def _open_server(location: str, parent: QWidget | None) -> Database | None:
     if secret is not None:
         try:
             return Database.open(url.set(password=secret))
-        except StorageError:
+        except StorageError as exc:
+            if "refused the login" not in str(exc):
+                raise  # the server unreachable: the remembered password is still good
             keys.forget(name)  # changed since: ask
     try:
         return Database.open(url)  # PGPASSWORD, a password file, or a server that trusts us

@@ -125,14 +125,17 @@ def _draft(row: TextDraft) -> Draft:
     return Draft(row.meeting_case_id, key, row.member_id, row.author, row.text, row.updated_at)
 
 
-def restore_drafts(db: Database) -> list[Restored]:
-    """Save every draft left behind that is newer than its saved text and differs from it.
+def restore_drafts(db: Database, authors: set[str] | None = None) -> list[Restored]:
+    """Save every draft left behind that is newer than its saved text and differs from it
+    (``authors``: only theirs: on a shared server the others' are being typed now).
 
     Returns what was found, with the change saved for each (undoable) or the problem that
     kept it from being saved (that draft stays).
     """
     out: list[Restored] = []
     for draft in list_drafts(db):
+        if authors is not None and draft.author not in authors:
+            continue
         saved, saved_at, reference, meeting_id = _saved(db, draft)
         change: Change | None = None
         problem = ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -445,7 +446,7 @@ def _insert_sql(panel_id: int, batch_id: int, paramstyle: str) -> str:
 
 
 def _row_writer(
-    cursor: Any, dialect: Any, panel_id: int, batch_id: int
+    cursor: Any, dialect: Any, panel_id: int, batch_id: int, file_name: str = ""
 ) -> Callable[[Iterable[tuple[Any, ...]]], None]:
     """What writes a chunk of case rows (uuid, then the columns after the two shared ones)
     on this connection: PostgreSQL's COPY (psycopg), else one ``executemany`` of the INSERT."""
@@ -453,12 +454,27 @@ def _row_writer(
         insert_sql = _insert_sql(panel_id, batch_id, dialect.paramstyle)
         return lambda rows: cursor.executemany(insert_sql, rows)
     statement = f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN"
+    import psycopg
 
     def copy_rows(rows: Iterable[tuple[Any, ...]]) -> None:
-        with cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                write((row[0], panel_id, batch_id, *row[1:]))
+        source_rows: list[Any] = []
+        keep = source_rows.append
+        try:
+            with cursor.copy(statement) as copy:
+                write = copy.write_row
+                for row in rows:
+                    keep(row[1])
+                    write((row[0], panel_id, batch_id, *row[1:]))
+        except psycopg.errors.StringDataRightTruncation as exc:
+            # SQLite keeps a text of any length; the server holds each column to its size.
+            found = re.search(r"line (\d+), column (\w+)", exc.diag.context or "")
+            where = ""
+            if found and 0 < int(found[1]) <= len(source_rows):
+                where = f"row {source_rows[int(found[1]) - 1]}, {found[2]}: "
+            raise UserError(
+                f"{file_name}: {where}a value is longer than the shared database allows "
+                f"({exc.diag.message_primary}). Nothing was imported: shorten it in the file."
+            ) from exc
 
     return copy_rows
 
@@ -639,7 +655,7 @@ def _import(
         raw = s.connection().connection.driver_connection
         assert raw is not None
         cursor = raw.cursor()
-        write_rows = _row_writer(cursor, db.engine.dialect, panel_id, batch_id)
+        write_rows = _row_writer(cursor, db.engine.dialect, panel_id, batch_id, path.name)
         checked = pipeline.built_chunks(info, chunks, ctx, chunk_rows, worker=reading)
         with closing(  # type: ignore[type-var]  # a generator: it has close()
             checked

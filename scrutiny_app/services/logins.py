@@ -35,7 +35,7 @@ LOGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 # What a member may write: their own views and drafts, the audit events their changes make,
 # and the settings the app keeps per user (the audit trail's head, where they were).
 MEMBER_WRITES = {
-    "member_assessments": "INSERT, UPDATE",
+    "member_assessments": "INSERT, UPDATE, DELETE",
     "text_drafts": "INSERT, UPDATE, DELETE",
     "audit_events": "INSERT",
     "settings": "INSERT, UPDATE",
@@ -124,7 +124,8 @@ def init_server(db: Database, login: str, name: str, password: str, actor: str =
     with db.engine.begin() as conn:
         _groups_and_grants(conn)
         _row_security(conn)
-    add_user(db, login, name, OFFICER, password, actor=actor or "server init", can_add=True)
+        _add_login_function(conn)
+    add_user(db, login, name, OFFICER, password, actor=actor or "server init")
 
 
 def _groups_and_grants(conn: Connection) -> None:
@@ -139,6 +140,9 @@ def _groups_and_grants(conn: Connection) -> None:
     database = conn.scalar(text("SELECT current_database()"))
     statements = [
         f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC',
+        # Nobody but the owner creates objects here (PostgreSQL 14 let everyone): a member's
+        # own operator or function could otherwise run with an officer's rights.
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
         f'GRANT CONNECT ON DATABASE "{database}" TO {officer}, {member}',
         f"GRANT USAGE ON SCHEMA public TO {officer}, {member}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {officer}",
@@ -166,13 +170,13 @@ def _row_security(conn: Connection) -> None:
     conn.execute(
         text(
             "CREATE OR REPLACE FUNCTION scrutiny_member_id() RETURNS integer LANGUAGE sql STABLE "
-            "AS $$ SELECT member_id FROM logins WHERE login = current_user AND active $$"
+            "SET search_path = pg_catalog, public AS $$ SELECT member_id FROM logins WHERE login = current_user AND active $$"
         )
     )
     conn.execute(  # the names a member's audit events carry: their login's and their own
         text(
-            "CREATE OR REPLACE FUNCTION scrutiny_names() RETURNS text[] LANGUAGE sql STABLE AS "
-            "$$ SELECT ARRAY[l.name, m.name] FROM logins l LEFT JOIN members m "
+            "CREATE OR REPLACE FUNCTION scrutiny_names() RETURNS text[] LANGUAGE sql STABLE "
+            "SET search_path = pg_catalog, public AS $$ SELECT ARRAY[l.name, m.name] FROM logins l LEFT JOIN members m "
             "ON m.id = l.member_id WHERE l.login = current_user AND l.active $$"
         )
     )
@@ -180,11 +184,19 @@ def _row_security(conn: Connection) -> None:
         "EXISTS (SELECT 1 FROM meeting_cases mc WHERE mc.id = meeting_case_id "
         "AND mc.views_revealed_at IS NOT NULL)"
     )
+    # A member's own view, while it may still change (not revealed, not decided).
+    own_open = (
+        "member_id = scrutiny_member_id() AND NOT EXISTS (SELECT 1 FROM meeting_cases mc "
+        "WHERE mc.id = meeting_case_id AND mc.views_revealed_at IS NOT NULL) AND NOT EXISTS "
+        "(SELECT 1 FROM panel_judgements j WHERE j.meeting_case_id = member_assessments."
+        "meeting_case_id)"
+    )
     policies: dict[str, list[tuple[str, str, str | None, str | None]]] = {
         "member_assessments": [
             ("read", "SELECT", f"member_id = scrutiny_member_id() OR {revealed}", None),
             ("add", "INSERT", None, "member_id = scrutiny_member_id()"),
-            ("change", "UPDATE", "member_id = scrutiny_member_id()", "member_id = scrutiny_member_id()"),
+            ("change", "UPDATE", own_open, own_open),
+            ("remove", "DELETE", own_open, None),
         ],
         "text_drafts": [("own", "ALL", "member_id = scrutiny_member_id()", "member_id = scrutiny_member_id()")],
         "audit_events": [
@@ -211,6 +223,31 @@ def _row_security(conn: Connection) -> None:
             )
 
 
+def _add_login_function(conn: Connection) -> None:
+    """Officers add logins through this function only (it runs with the owner's right to
+    create roles, and creates nothing but a login in one of the two groups): an officer is
+    never given CREATEROLE, which would let them make themselves more than an officer."""
+    conn.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION scrutiny_add_login(login text, verifier text, grp text) "
+            "RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
+            "BEGIN "
+            "IF login !~ '^[a-z][a-z0-9_]{1,62}$' THEN RAISE EXCEPTION 'not a usable login'; "
+            "END IF; "
+            "IF grp NOT IN ('scrutiny_officer', 'scrutiny_member') THEN "
+            "RAISE EXCEPTION 'not a scrutiny group'; END IF; "
+            "IF left(verifier, 14) <> 'SCRAM-SHA-256$' THEN "
+            "RAISE EXCEPTION 'a SCRAM-SHA-256 verifier is needed'; END IF; "
+            "EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', login, verifier, grp); "
+            "END $$"
+        )
+    )
+    conn.execute(text("REVOKE ALL ON FUNCTION scrutiny_add_login(text, text, text) FROM PUBLIC"))
+    conn.execute(
+        text(f"GRANT EXECUTE ON FUNCTION scrutiny_add_login(text, text, text) TO {GROUP[OFFICER]}")
+    )
+
+
 def add_user(
     db: Database,
     login: str,
@@ -220,11 +257,10 @@ def add_user(
     *,
     member_id: int | None = None,
     actor: str = "",
-    can_add: bool = False,
 ) -> None:
     """Create ``login`` (a PostgreSQL login role in the officer or member group) for the
     person ``name``; a member's login is tied to their panel membership ``member_id``.
-    ``can_add``: the login may add others (the first officer)."""
+    Run by the server's owner or an officer (through ``scrutiny_add_login``)."""
     _server(db)
     if not LOGIN_NAME.match(login):
         raise UserError(
@@ -233,6 +269,8 @@ def add_user(
         )
     if role not in ROLES:
         raise UserError(f"A login is an officer or a member, not {role!r}.")
+    if not name.strip():
+        raise UserError("Give the person's name: the audit trail records their work under it.")
     if len(password) < 12:
         raise UserError("A password of at least 12 characters, please (a passphrase is best).")
     with db.transaction() as s:
@@ -249,20 +287,15 @@ def add_user(
         conn = s.connection()
         raw = conn.connection.driver_connection
         assert raw is not None
-        from psycopg import sql
-
         # The server gets the SCRAM-SHA-256 verifier made here, never the password itself
         # (which a statement log would otherwise keep).
         verifier = raw.pgconn.encrypt_password(
             password.encode(), login.encode(), b"scram-sha-256"
         ).decode()
-        statement = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}{}").format(
-            sql.Identifier(login),
-            sql.Literal(verifier),
-            sql.Identifier(GROUP[role]),
-            sql.SQL(" CREATEROLE" if can_add else ""),
+        conn.execute(
+            text("SELECT scrutiny_add_login(:l, :v, :g)"),
+            {"l": login, "v": verifier, "g": GROUP[role]},
         )
-        conn.exec_driver_sql(statement.as_string(raw))
         row = Login(login=login, name=name, role=role, member_id=member_id, created_by=actor)
         s.add(row)
         s.flush()

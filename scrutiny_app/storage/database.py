@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scrutiny_app import __version__
 from scrutiny_app.location import resolve_location
 from scrutiny_app.storage import encryption
+from scrutiny_app.storage.audit_chain import HEAD_SETTING
 from scrutiny_app.storage.engine import (
     WRITE_OPTION,
     DatabaseDamaged,
@@ -42,6 +43,7 @@ class Database:
     def _bind(self, engine: Engine) -> None:
         self.engine = engine
         self._encrypted = engine_passphrase(engine) is not None
+        self._server = engine.dialect.name == "postgresql"
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # Write transactions take the write lock at BEGIN (see engine._on_sqlite_begin).
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
@@ -194,6 +196,14 @@ class Database:
         another writer; a write that still cannot get it, a full disk or a read-only file raise
         a :class:`StorageError` that says so, with nothing half written."""
         with _translated(self), self._write_sessions() as session, session.begin():
+            if self._server:
+                # A server's writers take turns from the start, as SQLite's BEGIN IMMEDIATE
+                # makes them: what a write checks first (a case not yet revealed or decided)
+                # still holds when it writes. Every write appends to the audit trail under
+                # this same row lock anyway, so this costs no throughput.
+                session.execute(
+                    select(Setting.key).where(Setting.key == HEAD_SETTING).with_for_update()
+                )
             yield session
 
     @contextmanager
@@ -207,7 +217,9 @@ class Database:
         :meth:`transaction`.
         """
         if self.engine.dialect.name != "sqlite":
-            with self.transaction() as session:
+            # No turn-taking lock up front (see transaction): other seats go on while a big
+            # file is copied in; the import takes the audit head only at its end.
+            with _translated(self), self._write_sessions() as session, session.begin():
                 yield session
             return
         with _translated(self), self._writer.connect() as conn:

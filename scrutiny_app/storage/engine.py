@@ -83,7 +83,7 @@ _SQLITE_ERRORS: tuple[tuple[str | tuple[str, ...], type[StorageError], str], ...
         "and the network (is the laptop on the office network or VPN?).",
     ),
     (
-        "permission denied",
+        ("permission denied", "must be superuser", "must be owner", "must have admin option"),
         StorageError,
         "The server {} refused this: your login is not allowed to do it (ask the officer who "
         "runs the server). Nothing was changed.",

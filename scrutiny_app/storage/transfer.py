@@ -45,7 +45,10 @@ def copy_database(
     say = progress or (lambda _m: None)
     _check_target(target)
     result = CopyResult()
-    with source.engine.connect() as src, target.transaction() as session:
+    reading = source.engine
+    if reading.dialect.name == "postgresql":  # one consistent snapshot of a live server
+        reading = reading.execution_options(isolation_level="REPEATABLE READ")
+    with reading.connect() as src, target.transaction() as session:
         dst = session.connection()
         for table in reversed(tables()):  # what the target's creation wrote, children first
             if table.name != AuditEvent.__tablename__:
@@ -73,7 +76,11 @@ def _check_target(target: Database) -> None:
 
 def _copy_table(src: Connection, dst: Connection, table: Table) -> int:
     order = list(table.primary_key.columns) or list(table.columns)
-    rows = src.execute(select(table).order_by(*order)).mappings()
+    rows = (
+        src.execution_options(stream_results=True, yield_per=BATCH_ROWS)
+        .execute(select(table).order_by(*order))
+        .mappings()
+    )
     copied = 0
     while True:
         part = [dict(r) for r in rows.fetchmany(BATCH_ROWS)]

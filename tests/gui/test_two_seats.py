@@ -70,6 +70,13 @@ def test_a_view_recorded_at_one_seat_shows_at_the_other_within_two_seconds(
         record_view(qtbot, b, m.bob, "inappropriate")  # and the other way
         qtbot.waitUntil(lambda: state(a, 0) == "Views in · 2", timeout=2000)
         assert b.page.cases is not None and b.page.cases.rows[0].views == 2
+        # The chair reveals at the other seat: this seat's list and its open form move on.
+        from scrutiny_app.services import session
+
+        assert a.reviewer.case is not None and a.reviewer.case.item_id == m.items[0]
+        session.reveal_views(second, m.items[0], actor="Chair")
+        qtbot.waitUntil(lambda: state(a, 0) == "Revealed · 2", timeout=2000)
+        qtbot.waitUntil(lambda: a.page.review.stage == "decision", timeout=2000)
         print(f"\nseen at the other seat after {seen_in:.2f} s")
         assert not boxes.errors
     finally:

@@ -100,6 +100,18 @@ def test_a_member_cannot_read_another_members_hidden_view(office: Office) -> Non
         assert changed.rowcount == 0
     with office.open_as("olu") as olu:
         assert audit_trail.verify(olu).ok
+        with olu.engine.begin() as conn:  # an officer writing in Alice's name...
+            conn.execute(
+                text(
+                    "INSERT INTO audit_events (uuid, at, actor, action, entity, details, login) "
+                    "VALUES ('forged', now(), 'Alice Moss', 'view', 'x', '{}', 'alice')"
+                )
+            )
+            logged = dict(conn.execute(text("SELECT uuid, login FROM audit_events")).tuples().all())
+        assert logged["forged"] == "olu"  # ...is recorded as the officer's: the server says who
+    with office.open_as("alice") as alice, alice.engine.connect() as conn:
+        seen = conn.execute(text("SELECT DISTINCT login FROM audit_events")).scalars().all()
+        assert seen == ["alice"]  # her own events only, by login
 
 
 def test_a_member_cannot_import_report_or_export_the_tracker(office: Office, tmp_path) -> None:

@@ -173,13 +173,6 @@ def _row_security(conn: Connection) -> None:
             "SET search_path = pg_catalog, public AS $$ SELECT member_id FROM logins WHERE login = current_user AND active $$"
         )
     )
-    conn.execute(  # the names a member's audit events carry: their login's and their own
-        text(
-            "CREATE OR REPLACE FUNCTION scrutiny_names() RETURNS text[] LANGUAGE sql STABLE "
-            "SET search_path = pg_catalog, public AS $$ SELECT ARRAY[l.name, m.name] FROM logins l LEFT JOIN members m "
-            "ON m.id = l.member_id WHERE l.login = current_user AND l.active $$"
-        )
-    )
     revealed = (
         "EXISTS (SELECT 1 FROM meeting_cases mc WHERE mc.id = meeting_case_id "
         "AND mc.views_revealed_at IS NOT NULL)"
@@ -200,8 +193,9 @@ def _row_security(conn: Connection) -> None:
         ],
         "text_drafts": [("own", "ALL", "member_id = scrutiny_member_id()", "member_id = scrutiny_member_id()")],
         "audit_events": [
-            ("read", "SELECT", "actor = ANY(scrutiny_names())", None),
-            ("add", "INSERT", None, "actor = ANY(scrutiny_names())"),
+            # ``login`` is set by the server from current_user (migration 0014).
+            ("read", "SELECT", "login = current_user", None),
+            ("add", "INSERT", None, "login = current_user"),
         ],
         "settings": [("own", "ALL", MEMBER_SETTINGS, MEMBER_SETTINGS)],
     }  # fmt: skip

@@ -589,6 +589,8 @@ class AuditEvent(Base):
     # The hash chain (storage.audit_chain): the previous event's hash and this one's.
     prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # On a shared server: the login that wrote it, set by the server itself (migration 0014).
+    login: Mapped[str | None] = mapped_column(String(63))
 
 
 # --------------------------------------------------------------------------- publication

@@ -99,11 +99,6 @@ ACTIONS = {
 }
 
 
-def _stage(row: Any) -> tuple[Any, ...]:
-    """What another seat may have moved on a case: revealed, decided, how many views."""
-    return (row.revealed, row.outcome_code, row.consensus, row.views, row.observations)
-
-
 class MainWindow(QMainWindow):
     # The form's actions (bound by name in _bind_widgets).
     action_new_panel: QAction
@@ -600,16 +595,19 @@ class MainWindow(QMainWindow):
         self.watch_timer.stop()  # no second redraw inside this one (a box it shows)
         try:
             fresh = case_service.meeting_cases(self.db, meeting.id)
-            before = {r.item_id: _stage(r) for r in shown.rows}
-            after = {r.item_id: _stage(r) for r in fresh.rows}
+            # (The reading time is left out: this seat's own clock moves it all the time.)
+            before = {r.item_id: replace(r, seconds_spent=0) for r in shown.rows}
+            after = {r.item_id: replace(r, seconds_spent=0) for r in fresh.rows}
             if set(before) != set(after):  # the agenda itself changed: read it again
                 self._apply(Changes(meeting=meeting.id))
                 return
-            # Rows, counts and the agreement read afresh. The form is redrawn only when its
-            # case moved on (revealed, decided, another view in); what is being typed stays.
+            # The rows that moved (and the counts, the agreement) redrawn. The form is redrawn
+            # only when its case moved on (revealed, decided, another view in); what is being
+            # typed stays.
+            moved_rows = frozenset(i for i, row in after.items() if before[i] != row)
             current = self.reviewer.case
-            form = current is not None and before[current.item_id] != after[current.item_id]
-            self._apply(Changes(cases=frozenset(after), form=form, agreement=True))
+            form = current is not None and current.item_id in moved_rows
+            self._apply(Changes(cases=moved_rows, form=form, agreement=True))
         except Exception as exc:
             self.show_status(f"Could not show the other seats' changes: {exc}")
         finally:

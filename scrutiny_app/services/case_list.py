@@ -129,9 +129,8 @@ def case_ids(db: Database, query: CaseListQuery) -> list[int]:
         ranked = _ranked_ids(db, query)
         if ranked is not None:
             return ranked
-        dialect = db.engine.dialect.name
-        orders = _sort_exprs(query.sort, dialect)
-        if dialect == "postgresql":  # SQLite's NULLs: first going up, last going down
+        orders = _sort_exprs(query.sort, db.engine.dialect.name)
+        if db.on_server:  # SQLite's NULLs: first going up, last going down
             stmt = stmt.order_by(
                 *(
                     o.desc().nulls_last() if query.descending else o.asc().nulls_first()

@@ -18,6 +18,7 @@ member, in the services; the grants refuse it again in the database.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
@@ -45,6 +46,9 @@ MEMBER_HIDDEN = ("member_packs", "pack_returns", "column_mappings")
 MEMBER_SETTINGS = "key IN ('audit_head', 'last_opened_by_version') OR key LIKE 'place:%'"
 
 
+_ACTING: weakref.WeakKeyDictionary[Database, Acting | None] = weakref.WeakKeyDictionary()
+
+
 class NotAllowed(UserError):
     """The person logged in may not do this (the message says who they are and why)."""
 
@@ -64,11 +68,10 @@ class Acting:
 def acting(db: Database) -> Acting | None:
     """Who is logged in to this server database (None on a SQLite file, or for the server's
     own administrator, who has no ``logins`` row and may do everything)."""
-    if db.engine.dialect.name != "postgresql":
+    if not db.on_server:
         return None
-    cached = db.__dict__.get("_acting", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if db in _ACTING:
+        return _ACTING[db]
     with db.session() as s:
         row = s.scalar(select(Login).where(Login.login == text("current_user")))
         found = (
@@ -76,7 +79,7 @@ def acting(db: Database) -> Acting | None:
             if row is not None and row.active
             else None
         )
-    db.__dict__["_acting"] = found
+    _ACTING[db] = found
     return found
 
 
@@ -109,7 +112,7 @@ def require_own_view(db: Database, member_id: int) -> None:
 
 
 def _server(db: Database) -> None:
-    if db.engine.dialect.name != "postgresql":
+    if not db.on_server:
         raise UserError(
             "Logins are for a shared PostgreSQL server (--db postgresql+psycopg://...); a "
             "SQLite file on a laptop is protected by its passphrase instead."

@@ -43,7 +43,7 @@ class Database:
     def _bind(self, engine: Engine) -> None:
         self.engine = engine
         self._encrypted = engine_passphrase(engine) is not None
-        self._server = engine.dialect.name == "postgresql"
+
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # Write transactions take the write lock at BEGIN (see engine._on_sqlite_begin).
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
@@ -150,6 +150,11 @@ class Database:
         return self.engine.url
 
     @property
+    def on_server(self) -> bool:
+        """A shared PostgreSQL database (not a SQLite file)."""
+        return self.engine.dialect.name == "postgresql"
+
+    @property
     def encrypted(self) -> bool:
         """True for a SQLCipher file (a server database: False; its protection is the server's)."""
         return self._encrypted
@@ -196,7 +201,7 @@ class Database:
         another writer; a write that still cannot get it, a full disk or a read-only file raise
         a :class:`StorageError` that says so, with nothing half written."""
         with _translated(self), self._write_sessions() as session, session.begin():
-            if self._server:
+            if self.on_server:
                 # A server's writers take turns from the start, as SQLite's BEGIN IMMEDIATE
                 # makes them: what a write checks first (a case not yet revealed or decided)
                 # still holds when it writes. Every write appends to the audit trail under
